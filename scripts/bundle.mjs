@@ -15,14 +15,14 @@ await build({
   format: "esm",
   target: "node20",
   sourcemap: true,
-  packages: "external",
-  // Workspace packages are TypeScript sources: bundle them in rather than leave them external.
-  alias: {},
   plugins: [
     {
-      name: "bundle-workspace",
+      // Workspace packages are TypeScript sources: bundle them in; every other package stays external.
+      name: "externalize-registry-packages",
       setup(b) {
-        b.onResolve({ filter: /^@aitk\// }, () => undefined);
+        b.onResolve({ filter: /^[^./]/ }, (args) =>
+          args.path.startsWith("@aitk/") ? undefined : { path: args.path, external: true },
+        );
       },
     },
   ],
