@@ -1,0 +1,6 @@
+export * from "./cancel";
+export * from "./enqueue";
+export * from "./keys";
+export * from "./logs";
+export * from "./progress";
+export * from "./queues";
