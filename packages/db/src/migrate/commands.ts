@@ -1,18 +1,15 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { DiagnoseMigrationHistoryOutput, SchemaFilter } from "@prisma/schema-engine-wasm";
 import pg from "pg";
 import { startEngine, type TSchemaEngine } from "./engine";
 import { readMigrationsList, writeMigration } from "./migrationsDir";
+import { defaultMigrationsDir, defaultSchemaPath } from "./paths";
 import { databaseName, quoteIdent, withDatabase } from "./urls";
 
 const filters: SchemaFilter = { externalTables: [], externalEnums: [] };
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
-
-export const defaultSchemaPath = path.join(repoRoot, "prisma/schema.prisma");
-export const defaultMigrationsDir = path.join(repoRoot, "prisma/migrations");
+export { defaultMigrationsDir, defaultSchemaPath };
 
 export type TMigrateOptions = {
   databaseUrl: string;
