@@ -1,0 +1,81 @@
+import { DomainError, validationError } from "@aitk/core/errors";
+import Docker from "dockerode";
+import { parseDockerEndpoint, parseHostCredentials, type THostCredentials } from "./endpoint";
+
+/** The Host row fields a connection needs. */
+export type THostTarget = {
+  id?: string;
+  kind?: string;
+  endpoint: string;
+  credentialsEnc?: string | null;
+};
+
+export type THostConnectOptions = {
+  /** Turns Host.credentialsEnc into its JSON plaintext (e.g. `(enc) => decryptSecret(enc, keyHex)`). */
+  decrypt?: (enc: string) => string;
+  /** Per-request timeout; a dead host fails instead of hanging a job or a page. */
+  timeoutMs?: number;
+};
+
+function credentialsOf(host: THostTarget, opts: THostConnectOptions): THostCredentials {
+  if (!host.credentialsEnc) return {};
+  if (!opts.decrypt) {
+    throw new DomainError("PRECONDITION", "host has encrypted credentials but no secret key was configured");
+  }
+  return parseHostCredentials(opts.decrypt(host.credentialsEnc));
+}
+
+/** A dockerode client for a Docker host (unix socket, tcp with optional TLS, or ssh). */
+export function connectDockerHost(host: THostTarget, opts: THostConnectOptions = {}): Docker {
+  if (host.kind && host.kind !== "docker") {
+    throw validationError(`host kind "${host.kind}" is not a Docker engine`, { field: "kind" });
+  }
+  const creds = credentialsOf(host, opts);
+  const hasTls = Boolean(creds.cert || creds.key || creds.ca);
+  const ep = parseDockerEndpoint(host.endpoint, { tls: hasTls });
+  const timeout = opts.timeoutMs ?? 10_000;
+  switch (ep.protocol) {
+    case "unix":
+      return new Docker({ socketPath: ep.socketPath, timeout });
+    case "http":
+      return new Docker({ protocol: "http", host: ep.host, port: ep.port, timeout });
+    case "https":
+      return new Docker({
+        protocol: "https",
+        host: ep.host,
+        port: ep.port,
+        timeout,
+        ...(creds.ca ? { ca: creds.ca } : {}),
+        ...(creds.cert ? { cert: creds.cert } : {}),
+        ...(creds.key ? { key: creds.key } : {}),
+      });
+    case "ssh": {
+      const username = ep.username ?? creds.username;
+      if (!username) {
+        throw validationError(`ssh endpoint "${host.endpoint}" needs a user (ssh://user@host)`, {
+          field: "endpoint",
+        });
+      }
+      return new Docker({
+        protocol: "ssh",
+        host: ep.host,
+        port: ep.port,
+        username,
+        timeout,
+        sshOptions: {
+          readyTimeout: timeout,
+          ...(creds.privateKey ? { privateKey: creds.privateKey } : {}),
+          ...(creds.passphrase ? { passphrase: creds.passphrase } : {}),
+          ...(creds.password ? { password: creds.password } : {}),
+        },
+      } as Docker.DockerOptions);
+    }
+  }
+}
+
+/** Turns a connection failure into a message that names the host and the cause. */
+export function describeDockerError(host: THostTarget, e: unknown): string {
+  const err = e as { code?: string; message?: string; statusCode?: number; json?: { message?: string } };
+  const cause = err?.json?.message ?? err?.message ?? String(e);
+  return `${host.endpoint}: ${err?.code && !cause.includes(err.code) ? `${err.code} ` : ""}${cause}`.trim();
+}

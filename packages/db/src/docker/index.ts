@@ -1,0 +1,4 @@
+export * from "./connect";
+export * from "./containers";
+export * from "./endpoint";
+export * from "./health";
