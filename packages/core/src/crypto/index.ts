@@ -1,0 +1,3 @@
+export * from "./apiKeys";
+export * from "./password";
+export * from "./secrets";
