@@ -14,7 +14,9 @@ if (existsSync(vitest)) {
   failed += r.numFailedTests ?? 0;
   skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
   // A suite that fails to load has no tests but must still count as a failure.
-  failed += (r.testResults ?? []).filter((f) => f.status === "failed" && (f.assertionResults ?? []).length === 0).length;
+  failed += (r.testResults ?? []).filter(
+    (f) => f.status === "failed" && (f.assertionResults ?? []).length === 0,
+  ).length;
 }
 const pw = join(dir, "playwright.json");
 if (existsSync(pw)) {

@@ -1,3 +1,4 @@
+import { cliEnv } from "./env";
 import { commands } from "./commands/index";
 import { EXIT_USAGE, exitCodeFor, UsageError } from "./errors";
 
@@ -41,7 +42,7 @@ main(process.argv.slice(2)).then(
     const code = exitCodeFor(err);
     const message = err instanceof Error ? err.message : String(err);
     console.error(`aitk: ${message}`);
-    if (code !== EXIT_USAGE && process.env.AITK_DEBUG && err instanceof Error) console.error(err.stack);
+    if (code !== EXIT_USAGE && cliEnv.debug && err instanceof Error) console.error(err.stack);
     process.exitCode = code;
   },
 );

@@ -4,4 +4,9 @@ import type { TCommand } from "../command";
 // Add one line per command.
 export const commands: Record<string, () => Promise<TCommand>> = {
   version: async () => (await import("./version")).default,
+  keygen: async () => (await import("./keygen")).default,
+  sign: async () => (await import("./sign")).default,
+  verify: async () => (await import("./verify")).default,
+  encrypt: async () => (await import("./crypt")).encryptCommand,
+  decrypt: async () => (await import("./crypt")).decryptCommand,
 };
