@@ -157,3 +157,40 @@ describe("aitk encrypt / decrypt", () => {
     expect(alg.err).toMatch(/unsupported --algorithm des/);
   });
 });
+
+describe("aitk doctor", () => {
+  it("flags an unhardened compose service and explains the fix; exit 1", () => {
+    writeFileSync(p("compose.yml"), "services:\n  llm:\n    image: x\n    privileged: true\n");
+    const r = aitk(["doctor", "-f", p("compose.yml"), "--json"]);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.out);
+    expect(out.summary.failed).toBe(5);
+    expect(out.findings.find((f: { check: string }) => f.check === "privileged").fix).toMatch(/device/);
+  });
+
+  it("passes a hardened Kubernetes manifest; bad YAML exits 2 with line:column", () => {
+    writeFileSync(
+      p("k8s.yaml"),
+      `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: llm}
+spec:
+  template:
+    spec:
+      securityContext: {runAsNonRoot: true, runAsUser: 1000, seccompProfile: {type: RuntimeDefault}}
+      containers:
+        - name: vllm
+          securityContext: {readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: llm}
+`,
+    );
+    expect(aitk(["doctor", "-f", p("k8s.yaml")]).code).toBe(0);
+    writeFileSync(p("bad.yaml"), "a: [1, 2\nb: 3\n");
+    const bad = aitk(["doctor", "-f", p("bad.yaml")]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/bad\.yaml:\d+:\d+:/);
+  });
+});

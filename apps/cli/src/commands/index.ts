@@ -9,4 +9,5 @@ export const commands: Record<string, () => Promise<TCommand>> = {
   verify: async () => (await import("./verify")).default,
   encrypt: async () => (await import("./crypt")).encryptCommand,
   decrypt: async () => (await import("./crypt")).decryptCommand,
+  doctor: async () => (await import("./doctor")).default,
 };
