@@ -1,4 +1,5 @@
 import { DomainError, validationError } from "@aitk/core/errors";
+import { decryptSecret } from "@aitk/core/crypto/secrets";
 import Docker from "dockerode";
 import { parseDockerEndpoint, parseHostCredentials, type THostCredentials } from "./endpoint";
 
@@ -11,6 +12,8 @@ export type THostTarget = {
 };
 
 export type THostConnectOptions = {
+  /** AITK_SECRET_KEY (64 hex chars): decrypts Host.credentialsEnc. */
+  secretKeyHex?: string;
   /** Turns Host.credentialsEnc into its JSON plaintext (e.g. `(enc) => decryptSecret(enc, keyHex)`). */
   decrypt?: (enc: string) => string;
   /** Per-request timeout; a dead host fails instead of hanging a job or a page. */
@@ -19,10 +22,21 @@ export type THostConnectOptions = {
 
 function credentialsOf(host: THostTarget, opts: THostConnectOptions): THostCredentials {
   if (!host.credentialsEnc) return {};
-  if (!opts.decrypt) {
+  const decrypt =
+    opts.decrypt ?? (opts.secretKeyHex ? (enc: string) => decryptSecret(enc, opts.secretKeyHex!) : null);
+  if (!decrypt) {
     throw new DomainError("PRECONDITION", "host has encrypted credentials but no secret key was configured");
   }
-  return parseHostCredentials(opts.decrypt(host.credentialsEnc));
+  let plain: string;
+  try {
+    plain = decrypt(host.credentialsEnc);
+  } catch {
+    throw new DomainError(
+      "PRECONDITION",
+      "host credentials cannot be decrypted with the configured secret key",
+    );
+  }
+  return parseHostCredentials(plain);
 }
 
 /** A dockerode client for a Docker host (unix socket, tcp with optional TLS, or ssh). */

@@ -5,9 +5,8 @@ import type { TPrisma } from "../client";
 import type { TQueues } from "./queues";
 import { queuesOf } from "./enqueue";
 import { JOB_CANCEL_CHANNEL } from "./keys";
-import { appendJobEnd, appendJobLog, persistJobLogs } from "./logs";
-
-export const TERMINAL_JOB_STATES = ["completed", "failed", "cancelled"] as const;
+import { finishJob, TERMINAL_JOB_STATES } from "./finish";
+import { appendJobLog } from "./logs";
 
 export type TCancelOutcome =
   /** It had not started (or was waiting for a retry): removed from the queue and marked cancelled. */
@@ -36,15 +35,8 @@ export async function requestCancel(
 
   const removed = isJobName(row.kind) ? await queuesOf(deps).get(row.kind).remove(jobId) : 1;
   if (removed === 1) {
-    const res = await prisma.job.updateMany({
-      where: { id: jobId, state: { notIn: [...TERMINAL_JOB_STATES] } },
-      data: { state: "cancelled", error: "cancelled", finishedAt: new Date() },
-    });
-    if (res.count > 0) {
-      await appendJobLog(redis, jobId, "cancelled before it ran", "warn");
-      await appendJobEnd(redis, jobId, "cancelled", "cancelled");
-      await persistJobLogs(prisma, redis, { id: jobId, orgId });
-    }
+    await appendJobLog(redis, jobId, "cancelled before it ran", "warn");
+    await finishJob(prisma, redis, { id: jobId, orgId }, { state: "cancelled", error: "cancelled" });
     const now = await prisma.job.findUniqueOrThrow({ where: { id: jobId }, select: { state: true } });
     return { outcome: now.state === "cancelled" ? "cancelled" : "finished", state: now.state };
   }

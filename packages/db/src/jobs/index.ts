@@ -1,5 +1,6 @@
 export * from "./cancel";
 export * from "./enqueue";
+export * from "./finish";
 export * from "./keys";
 export * from "./logs";
 export * from "./progress";

@@ -142,18 +142,15 @@ export async function* followJobLogs(
   }
 }
 
-/**
- * Copies the job's log lines from its stream into JobLog (idempotent: seq is the line's position) and
- * lets the stream expire. Called by the worker when a job ends; returns the number of lines kept.
- */
-export async function persistJobLogs(
-  prisma: TPrisma,
+export type TJobLogRow = { orgId: string; jobId: string; seq: number; ts: Date; level: string; line: string };
+
+/** The job's log lines from its stream as JobLog rows (seq = the line's position, 1-based). */
+export async function collectJobLogRows(
   redis: Redis,
   job: { id: string; orgId: string },
-): Promise<number> {
-  const key = jobLogKey(job.id);
-  const raw = (await redis.xrange(key, "-", "+")) as [string, string[]][];
-  const rows: { orgId: string; jobId: string; seq: number; ts: Date; level: string; line: string }[] = [];
+): Promise<TJobLogRow[]> {
+  const raw = (await redis.xrange(jobLogKey(job.id), "-", "+")) as [string, string[]][];
+  const rows: TJobLogRow[] = [];
   for (const [id, flat] of raw) {
     const e = parseEntry(id, flat);
     if (e?.type === "log") {
@@ -167,8 +164,21 @@ export async function persistJobLogs(
       });
     }
   }
+  return rows;
+}
+
+/**
+ * Copies the job's log lines from its stream into JobLog (idempotent: seq is the line's position) and
+ * lets the stream expire. Returns the number of lines kept.
+ */
+export async function persistJobLogs(
+  prisma: TPrisma,
+  redis: Redis,
+  job: { id: string; orgId: string },
+): Promise<number> {
+  const rows = await collectJobLogRows(redis, job);
   if (rows.length > 0) await prisma.jobLog.createMany({ data: rows, skipDuplicates: true });
-  await redis.expire(key, FINISHED_STREAM_TTL_S);
+  await redis.expire(jobLogKey(job.id), FINISHED_STREAM_TTL_S);
   return rows.length;
 }
 

@@ -1,0 +1,185 @@
+// Starts one BullMQ Worker per registered job kind, the cancel listener and the repeatable schedules;
+// `close()` shuts it all down gracefully (finish running jobs, or release them after a grace period).
+import { getJobDefinition, jobNames, type TJobName } from "@aitk/core/jobs/definitions";
+import { createRedis, type TPrisma } from "@aitk/db";
+import { TERMINAL_JOB_STATES } from "@aitk/db/jobs/finish";
+import { JOB_CANCEL_CHANNEL } from "@aitk/db/jobs/keys";
+import { createQueues, type TQueues } from "@aitk/db/jobs/queues";
+import { Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import type { TWorkerEnv } from "../env";
+import type { TLogger } from "../logger";
+import type { TProcessor, TProcessorRegistry } from "../processor";
+import { processors as defaultProcessors } from "../processors/index";
+import { errorMessage, runJob } from "./runJob";
+
+export type TStartWorkerOptions = {
+  prisma: TPrisma;
+  config: TWorkerEnv;
+  logger: TLogger;
+  processors?: TProcessorRegistry;
+  /** Only these kinds (default: every kind with a processor, or config.WORKER_KINDS). */
+  kinds?: TJobName[];
+  /** Register repeatable schedules for system jobs (default config.WORKER_SCHEDULES). */
+  schedules?: boolean;
+  /** Override schedule periods (tests). */
+  everyMs?: Partial<Record<TJobName, number>>;
+  shutdownGraceMs?: number;
+  abortGraceMs?: number;
+  /** How often running jobs are checked for a cancel flag missed on pub/sub. */
+  cancelPollMs?: number;
+};
+
+export type TWorkerHandle = {
+  queues: TQueues;
+  redis: Redis;
+  kinds: TJobName[];
+  workers: Map<TJobName, Worker>;
+  running: Map<string, AbortController>;
+  close(): Promise<void>;
+};
+
+export async function startWorker(opts: TStartWorkerOptions): Promise<TWorkerHandle> {
+  const { prisma, config, logger } = opts;
+  const registry = opts.processors ?? defaultProcessors;
+  const wanted = opts.kinds ?? parseKinds(config.WORKER_KINDS);
+  const kinds = jobNames.filter((k) => registry[k] && (!wanted || wanted.includes(k)));
+  const skipped = jobNames.filter((k) => !registry[k]);
+  if (skipped.length) logger.info({ kinds: skipped }, "no processor registered for these kinds");
+
+  // Commands (Job logs, progress, queue adds) on one connection; each BullMQ Worker duplicates the
+  // blocking one it needs from `bull`, which must not give up on commands while Redis restarts.
+  const redis = createRedis(config.REDIS_URL);
+  const bull = createRedis(config.REDIS_URL, { blocking: true });
+  const queues = createQueues(redis, config.AITK_QUEUE_PREFIX);
+  const running = new Map<string, AbortController>();
+  const deps = {
+    prisma,
+    redis,
+    queues,
+    config,
+    logger,
+    running,
+    abortGraceMs: opts.abortGraceMs ?? 5000,
+  };
+
+  const workers = new Map<TJobName, Worker>();
+  for (const kind of kinds) {
+    const mod = await registry[kind]!();
+    const processor = mod.default as TProcessor<TJobName>;
+    if (processor.name !== kind) throw new Error(`processor for ${kind} is defined as ${processor.name}`);
+    const def = getJobDefinition(kind);
+    const worker = new Worker(kind, (job, token, signal) => runJob(deps, processor, job, token, signal), {
+      connection: bull,
+      prefix: config.AITK_QUEUE_PREFIX,
+      concurrency: def.concurrency,
+      maxStalledCount: 1,
+    });
+    worker.on("error", (err) => logger.error({ err, kind }, "worker error"));
+    // Safety net for failures that never reached our processor (a job stalled too often): the row
+    // must not stay "active" forever.
+    worker.on("failed", (job, err) => {
+      if (!job?.id || def.scope !== "org") return;
+      void (async () => {
+        if ((await job.getState()) !== "failed") return;
+        const res = await prisma.job.updateMany({
+          where: { id: job.id!, state: { notIn: [...TERMINAL_JOB_STATES] } },
+          data: { state: "failed", error: errorMessage(err), finishedAt: new Date() },
+        });
+        if (res.count > 0) logger.warn({ jobId: job.id, err }, "job failed outside its handler");
+      })().catch((e) => logger.error({ err: e }, "failed-event bookkeeping"));
+    });
+    workers.set(kind, worker);
+  }
+
+  // Cancel requests: every worker process hears them; the one running the job aborts its signal.
+  const sub = redis.duplicate();
+  await sub.subscribe(JOB_CANCEL_CHANNEL);
+  sub.on("message", (_channel, jobId: string) => {
+    const ac = running.get(jobId);
+    if (ac && !ac.signal.aborted) {
+      logger.info({ jobId }, "cancel requested");
+      ac.abort("cancel");
+    }
+  });
+  const poll = setInterval(() => {
+    if (running.size === 0) return;
+    prisma.job
+      .findMany({ where: { id: { in: [...running.keys()] }, cancelRequested: true }, select: { id: true } })
+      .then((rows) => {
+        for (const r of rows) {
+          const ac = running.get(r.id);
+          if (ac && !ac.signal.aborted) ac.abort("cancel");
+        }
+      })
+      .catch((err) => logger.warn({ err }, "cancel poll failed"));
+  }, opts.cancelPollMs ?? 5000);
+  poll.unref();
+
+  if (opts.schedules ?? config.WORKER_SCHEDULES) {
+    for (const kind of jobNames) {
+      const def = getJobDefinition(kind);
+      if (def.scope !== "system" || !def.everyMs) continue;
+      const q = queues.get(kind);
+      const id = `${kind}:every`;
+      if (registry[kind]) {
+        const every = opts.everyMs?.[kind] ?? def.everyMs;
+        await q.upsertJobScheduler(
+          id,
+          { every },
+          { name: kind, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } },
+        );
+        logger.info({ kind, every }, "schedule registered");
+      } else {
+        // No processor: do not let the schedule pile jobs up in a queue nobody drains.
+        await q.removeJobScheduler(id);
+      }
+    }
+  }
+
+  await Promise.all([...workers.values()].map((w) => w.waitUntilReady()));
+  logger.info({ kinds, prefix: config.AITK_QUEUE_PREFIX }, "worker started");
+
+  let closing: Promise<void> | null = null;
+  const close = () => {
+    closing ??= (async () => {
+      const graceMs = opts.shutdownGraceMs ?? config.WORKER_SHUTDOWN_GRACE_MS;
+      logger.info({ running: running.size, graceMs }, "shutting down");
+      clearInterval(poll);
+      const closed = Promise.all([...workers.values()].map((w) => w.close()));
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        closed.then(() => false),
+        new Promise<boolean>((r) => {
+          timer = setTimeout(() => r(true), graceMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) {
+        logger.warn({ jobs: [...running.keys()] }, "grace period over: releasing running jobs");
+        for (const ac of running.values()) ac.abort("shutdown");
+        await closed;
+      }
+      await sub.unsubscribe().catch(() => undefined);
+      sub.disconnect();
+      await queues.close();
+      await Promise.all([redis.quit().catch(() => undefined), bull.quit().catch(() => undefined)]);
+      logger.info("worker stopped");
+    })();
+    return closing;
+  };
+
+  return { queues, redis, kinds, workers, running, close };
+}
+
+function parseKinds(list: string | undefined): TJobName[] | undefined {
+  if (!list?.trim()) return undefined;
+  const kinds = list
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const bad = kinds.filter((k) => !(jobNames as string[]).includes(k));
+  if (bad.length)
+    throw new Error(`WORKER_KINDS: unknown job kinds ${bad.join(", ")} (known: ${jobNames.join(", ")})`);
+  return kinds as TJobName[];
+}
