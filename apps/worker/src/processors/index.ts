@@ -6,4 +6,5 @@ export const processors: TProcessorRegistry = {
   "demo.run": () => import("./demoRun"),
   "host.health": () => import("./hostHealth"),
   "host.healthAll": () => import("./hostHealthAll"),
+  "ledger.drain": () => import("./ledger"),
 };

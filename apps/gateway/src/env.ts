@@ -1,0 +1,47 @@
+import { z } from "zod";
+
+const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
+
+/**
+ * Gateway settings, validated once at boot. RATE_LIMIT_FAIL_MODE decides what happens when Redis cannot
+ * answer the limiter script (timeout, connection refused):
+ *   open   (default) — the request is forwarded without limits; availability over strictness. Counted in
+ *          gateway_ratelimit_failures_total and logged, so an outage is visible.
+ *   closed — the request is refused with 503 (type "api_error", code "rate_limiter_unavailable") and
+ *          Retry-After: 1; strictness over availability (e.g. hard spend caps).
+ */
+export const ZGatewayEnv = z.object({
+  DATABASE_URL: z.string().default("postgresql://postgres@127.0.0.1:5432/aitk"),
+  REDIS_URL: z.string().default("redis://127.0.0.1:6379"),
+  GATEWAY_PORT: int(4000),
+  GATEWAY_HOST: z.string().default("127.0.0.1"),
+  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  RATE_LIMIT_FAIL_MODE: z.enum(["open", "closed"]).default("open"),
+  /** 64 hex chars; decrypts Endpoint.upstreamApiKeyEnc. Without it endpoints with a stored key are skipped. */
+  AITK_SECRET_KEY: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, "AITK_SECRET_KEY must be 64 hex characters")
+    .optional(),
+  /** Prefix for every Redis key, stream and channel this process uses (tests isolate themselves with it). */
+  AITK_REDIS_PREFIX: z.string().default(""),
+  /** Completion tokens reserved when the client sets no max_tokens (reconciled with the real usage). */
+  GATEWAY_DEFAULT_MAX_TOKENS: int(1024),
+  GATEWAY_MAX_BODY_BYTES: int(8 * 1024 * 1024),
+  GATEWAY_UPSTREAM_TIMEOUT_MS: int(600_000),
+  GATEWAY_KEY_CACHE_TTL_MS: int(60_000),
+  GATEWAY_MODELS_REFRESH_MS: int(10_000),
+  /** Connections per upstream origin in the keep-alive pool. */
+  GATEWAY_UPSTREAM_CONNECTIONS: int(256),
+  /** Local append-only file used for ledger events when Redis is unreachable; replayed when it is back. */
+  GATEWAY_LEDGER_SPOOL: z.string().default(".aitk/gateway-ledger-spool.jsonl"),
+});
+export type TGatewayEnv = z.infer<typeof ZGatewayEnv>;
+
+export function loadEnv(source: Record<string, string | undefined> = process.env): TGatewayEnv {
+  const parsed = ZGatewayEnv.safeParse(source);
+  if (!parsed.success) {
+    const msg = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new Error(`invalid gateway environment: ${msg}`);
+  }
+  return parsed.data;
+}

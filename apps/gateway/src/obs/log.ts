@@ -1,0 +1,33 @@
+import { redactPiiDeep } from "@aitk/core/gateway/pii";
+import pino from "pino";
+
+export type TLogger = pino.Logger;
+
+/**
+ * JSON logs on stdout. Every record passes through PII redaction (e-mails, card numbers, SSN-like
+ * numbers, API keys); authorization headers are removed by path. Prompt text is only ever logged for
+ * orgs with logPrompts on (the caller decides), and is redacted too.
+ */
+export function createLogger(level: string, destination?: pino.DestinationStream): TLogger {
+  return pino(
+    {
+      level,
+      base: { svc: "gateway" },
+      redact: {
+        paths: ["req.headers.authorization", "headers.authorization", "authorization", "apiKey"],
+        remove: true,
+      },
+      formatters: {
+        log: (obj) => redactPiiDeep(obj) as Record<string, unknown>,
+      },
+      hooks: {
+        logMethod(args, method) {
+          if (typeof args[0] === "string") args[0] = redactPiiDeep(args[0]) as string;
+          if (typeof args[1] === "string") args[1] = redactPiiDeep(args[1]) as string;
+          return method.apply(this, args);
+        },
+      },
+    },
+    destination ?? pino.destination({ sync: false }),
+  );
+}
