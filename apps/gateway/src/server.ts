@@ -194,8 +194,10 @@ export function createHandler(deps: TGatewayDeps) {
         withAuth(deps, req, res, (key) => listModels(deps, key, res, id));
         return;
       }
-      if (path === "/v1/aitk/endpoints")
-        return withAuth(deps, req, res, (key) => endpointHealth(deps, key, res));
+      if (path === "/v1/aitk/endpoints") {
+        withAuth(deps, req, res, (key) => endpointHealth(deps, key, res));
+        return;
+      }
       if (path === "/health") {
         sendJson(res, 200, '{"status":"ok"}');
         return;

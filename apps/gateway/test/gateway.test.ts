@@ -1,0 +1,289 @@
+import { randomBytes } from "node:crypto";
+import { Writable } from "node:stream";
+import { LEDGER_STREAM } from "@aitk/core/usage/event";
+import { createRedis, type TRedis } from "@aitk/db";
+import { createTestDatabase, type TTestDatabase } from "@aitk/db/testing";
+import OpenAI from "openai";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { drainLedger } from "../../worker/src/processors/ledgerDrain";
+import { loadEnv } from "../src/env";
+import { createGateway, type TGateway } from "../src/server";
+import { startFakeUpstream, type TFakeUpstream } from "./fakeUpstream";
+import { seedKey, seedModel, seedOrg } from "./seed";
+
+let db: TTestDatabase;
+let redis: TRedis;
+let gw: TGateway;
+let up: TFakeUpstream;
+let base: string;
+let prefix: string;
+const logLines: string[] = [];
+let orgId: string;
+let key: string;
+let restrictedKey: string;
+let limitedKey: string;
+
+const client = (apiKey: string) => new OpenAI({ apiKey, baseURL: base, maxRetries: 0 });
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  prefix = `t${randomBytes(4).toString("hex")}:`;
+  redis = createRedis("redis://127.0.0.1:6379");
+  up = await startFakeUpstream();
+  const org = await seedOrg(db.prisma, { plan: "paid", allowLoopback: true });
+  orgId = org.orgId;
+  await seedModel(db.prisma, orgId, "tiny", [up.url], { tier: 1 });
+  await seedModel(db.prisma, orgId, "big", [up.url], { tier: 3, upstreamModel: "big-upstream" });
+  key = (await seedKey(db.prisma, orgId)).key;
+  restrictedKey = (await seedKey(db.prisma, orgId, { allowedModels: ["tiny"] })).key;
+  limitedKey = (await seedKey(db.prisma, orgId, { rpmLimit: 2 })).key;
+  const env = loadEnv({ DATABASE_URL: db.url, AITK_REDIS_PREFIX: prefix, LOG_LEVEL: "info" });
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      logLines.push(String(chunk));
+      cb();
+    },
+  });
+  gw = await createGateway(env, { prisma: db.prisma, log: pino({ level: "info" }, sink) });
+  const port = await gw.listen(0, "127.0.0.1");
+  base = `http://127.0.0.1:${port}/v1`;
+});
+
+afterAll(async () => {
+  await gw?.close();
+  await up?.close();
+  if (redis) {
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+  }
+  await db?.drop();
+});
+
+describe("gateway with the official openai client", () => {
+  it("chat completion (plain) passes unknown fields and reports usage, model and rate-limit headers", async () => {
+    const { data, response } = await client(key)
+      .chat.completions.create({
+        model: "tiny",
+        messages: [{ role: "user", content: "hello there" }],
+        // @ts-expect-error unknown field must pass through untouched
+        my_custom_field: { a: 1 },
+      })
+      .withResponse();
+    expect(data.choices[0]?.message.content).toBe("ok ok ok");
+    expect(data.usage?.completion_tokens).toBe(3);
+    expect(response.headers.get("x-aitk-model")).toBe("tiny");
+    expect(response.headers.get("x-ratelimit-limit-requests")).toBe("1000");
+    expect(Number(response.headers.get("x-ratelimit-remaining-requests"))).toBeLessThan(1000);
+    expect(response.headers.get("x-request-id")).toMatch(/[0-9a-f-]{36}/);
+    const last = up.received.at(-1)!;
+    expect(last.body.my_custom_field).toEqual({ a: 1 });
+    expect(last.body.model).toBe("tiny");
+  });
+
+  it("renames to the endpoint's upstream model", async () => {
+    await client(key).chat.completions.create({ model: "big", messages: [{ role: "user", content: "x" }] });
+    expect(up.received.at(-1)!.body.model).toBe("big-upstream");
+  });
+
+  it("streams; usage chunk only when asked, injected upstream and stripped otherwise", async () => {
+    const s1 = await client(key).chat.completions.create({
+      model: "tiny",
+      messages: [{ role: "user", content: "stream please" }],
+      stream: true,
+    });
+    let text = "";
+    let sawUsage = false;
+    for await (const c of s1) {
+      text += c.choices[0]?.delta?.content ?? "";
+      if (c.usage) sawUsage = true;
+      expect(c.choices.length).toBeGreaterThan(0);
+    }
+    expect(text).toBe("ok ok ok");
+    expect(sawUsage).toBe(false);
+    expect((up.received.at(-1)!.body.stream_options as { include_usage: boolean }).include_usage).toBe(true);
+
+    const s2 = await client(key).chat.completions.create({
+      model: "tiny",
+      messages: [{ role: "user", content: "stream please" }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let usage: OpenAI.CompletionUsage | undefined | null;
+    for await (const c of s2) if (c.usage) usage = c.usage;
+    expect(usage?.completion_tokens).toBe(3);
+  });
+
+  it("completions and embeddings", async () => {
+    const c = await client(key).completions.create({ model: "tiny", prompt: "say ok", max_tokens: 2 });
+    expect(c.choices[0]?.text).toBe("ok ok");
+    const e = await client(key).embeddings.create({ model: "tiny", input: ["a", "b"] });
+    expect(e.data).toHaveLength(2);
+    expect(e.usage.prompt_tokens).toBeGreaterThan(0);
+  });
+
+  it("models: lists only what the key may use", async () => {
+    const all = (await client(key).models.list()).data.map((m) => m.id).sort();
+    expect(all).toEqual(["auto", "big", "tiny"]);
+    const some = (await client(restrictedKey).models.list()).data.map((m) => m.id).sort();
+    expect(some).toEqual(["auto", "tiny"]);
+    const one = await client(key).models.retrieve("tiny");
+    expect(one.id).toBe("tiny");
+  });
+
+  it("model auto picks by prompt complexity and says which", async () => {
+    const simple = await client(key)
+      .chat.completions.create({ model: "auto", messages: [{ role: "user", content: "hi" }] })
+      .withResponse();
+    expect(simple.response.headers.get("x-aitk-model")).toBe("tiny");
+    const hard = await client(key)
+      .chat.completions.create({
+        model: "auto",
+        messages: [
+          {
+            role: "user",
+            content:
+              "Explain step by step and compare the trade-offs of this design:\n```ts\nfunction f() {}\n```",
+          },
+        ],
+      })
+      .withResponse();
+    expect(hard.response.headers.get("x-aitk-model")).toBe("big");
+  });
+
+  it("errors: 401, 403, 404, 400, 429 in OpenAI shape", async () => {
+    await expect(client("aitk_" + "x".repeat(40)).models.list()).rejects.toBeInstanceOf(
+      OpenAI.AuthenticationError,
+    );
+    const e403 = await client(restrictedKey)
+      .chat.completions.create({ model: "big", messages: [{ role: "user", content: "x" }] })
+      .catch((e) => e);
+    expect(e403).toBeInstanceOf(OpenAI.PermissionDeniedError);
+    expect(e403.code).toBe("model_not_allowed");
+    const e404 = await client(key)
+      .chat.completions.create({ model: "nope", messages: [{ role: "user", content: "x" }] })
+      .catch((e) => e);
+    expect(e404).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(e404.error).toMatchObject({
+      type: "invalid_request_error",
+      param: "model",
+      code: "model_not_found",
+    });
+    const e400 = await client(key)
+      // @ts-expect-error missing messages on purpose
+      .chat.completions.create({ model: "tiny" })
+      .catch((e) => e);
+    expect(e400).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(e400.param).toBe("messages");
+    const raw = await fetch(`${base}/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: "{not json",
+    });
+    expect(raw.status).toBe(400);
+    expect(((await raw.json()) as { error: { type: string } }).error.type).toBe("invalid_request_error");
+
+    const c = client(limitedKey);
+    await c.chat.completions.create({ model: "tiny", messages: [{ role: "user", content: "1" }] });
+    await c.chat.completions.create({ model: "tiny", messages: [{ role: "user", content: "2" }] });
+    const e429 = await c.chat.completions
+      .create({ model: "tiny", messages: [{ role: "user", content: "3" }] })
+      .catch((e) => e);
+    expect(e429).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(Number(e429.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(e429.headers.get("x-ratelimit-remaining-requests")).toBe("0");
+    expect(e429.headers.get("x-ratelimit-limit-requests")).toBe("2");
+  });
+
+  it("revocation takes effect within 1 s through aitk:invalidate", async () => {
+    const k = await seedKey(db.prisma, orgId);
+    await client(k.key).models.list();
+    await db.prisma.apiKey.update({ where: { id: k.id }, data: { revokedAt: new Date() } });
+    await redis.publish(`${prefix}aitk:invalidate`, JSON.stringify({ type: "apiKey", orgId, id: k.id }));
+    const t = Date.now();
+    for (;;) {
+      const r = await client(k.key)
+        .models.list()
+        .then(
+          () => "ok",
+          (e) => (e instanceof OpenAI.AuthenticationError ? "401" : String(e)),
+        );
+      if (r === "401") break;
+      expect(Date.now() - t).toBeLessThan(1000);
+      await new Promise((res) => setTimeout(res, 50));
+    }
+  });
+
+  it("a newly registered model is routable within 2 s", async () => {
+    await seedModel(db.prisma, orgId, "fresh", [up.url]);
+    await redis.publish(`${prefix}aitk:invalidate`, JSON.stringify({ type: "models", orgId }));
+    const t = Date.now();
+    for (;;) {
+      const ok = await client(key)
+        .chat.completions.create({ model: "fresh", messages: [{ role: "user", content: "x" }] })
+        .then(
+          () => true,
+          () => false,
+        );
+      if (ok) break;
+      expect(Date.now() - t).toBeLessThan(2000);
+      await new Promise((res) => setTimeout(res, 100));
+    }
+  });
+
+  it("fails over to another endpoint on connect errors and 5xx", async () => {
+    const up2 = await startFakeUpstream();
+    await seedModel(db.prisma, orgId, "ha", ["http://127.0.0.1:1/v1", up2.url]);
+    await redis.publish(`${prefix}aitk:invalidate`, JSON.stringify({ type: "models", orgId }));
+    await new Promise((r) => setTimeout(r, 200));
+    for (let i = 0; i < 5; i++) {
+      const r = await client(key).chat.completions.create({
+        model: "ha",
+        messages: [{ role: "user", content: "x" }],
+      });
+      expect(r.choices[0]?.message.content).toBe("ok ok ok");
+    }
+    await up2.close();
+  });
+
+  it("refuses upstreams that violate the org's SSRF policy", async () => {
+    const strict = await seedOrg(db.prisma, { allowLoopback: false });
+    await seedModel(db.prisma, strict.orgId, "local", [up.url]);
+    const k = await seedKey(db.prisma, strict.orgId);
+    const e = await client(k.key)
+      .chat.completions.create({ model: "local", messages: [{ role: "user", content: "x" }] })
+      .catch((err) => err);
+    expect(e.status).toBe(503);
+  });
+
+  it("writes one ledger event per request, drained idempotently into UsageEvent", async () => {
+    const stream = prefix + LEDGER_STREAM;
+    const before = await redis.xlen(stream);
+    expect(before).toBeGreaterThan(10);
+    const r1 = await drainLedger({ prisma: db.prisma, redis, stream, consumer: "t1" });
+    expect(r1.inserted).toBe(before);
+    const rows = await db.prisma.usageEvent.findMany({ where: { orgId } });
+    expect(rows.length).toBe(before - 1); // one event belongs to the strict org
+    expect(rows.some((r) => r.outcome === "rate_limited" && r.status === 429)).toBe(true);
+    expect(rows.some((r) => r.endpoint === "embeddings")).toBe(true);
+    const ok = rows.find((r) => r.outcome === "ok" && r.endpoint === "chat.completions");
+    expect(ok?.completionTokens).toBe(3);
+    // Redelivery of the same events inserts nothing.
+    const r2 = await drainLedger({ prisma: db.prisma, redis, stream, consumer: "t1" });
+    expect(r2.inserted).toBe(0);
+  });
+
+  it("logs without prompt text or keys; metrics and health respond", async () => {
+    const all = logLines.join("");
+    expect(all).toContain('"msg":"request"');
+    expect(all).not.toContain("hello there");
+    expect(all).not.toContain(key);
+    const m = await (await fetch(base.replace("/v1", "/metrics"))).text();
+    expect(m).toContain("gateway_requests_total");
+    expect(m).toContain("gateway_ttft_seconds_bucket");
+    expect(m).toContain("gateway_rate_limited_total");
+    expect((await fetch(base.replace("/v1", "/health"))).status).toBe(200);
+    expect((await fetch(base.replace("/v1", "/ready"))).status).toBe(200);
+  });
+});
