@@ -1,0 +1,210 @@
+import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
+import type { z } from "zod";
+import { DomainError } from "../errors";
+import { semanticIssues } from "./checks";
+import { type TAIDeployment, ZAIDeployment } from "./spec";
+
+/** One problem in an aitk-deploy.yaml, located in the file (1-based line and column). */
+export interface TSpecIssue {
+  line: number;
+  column: number;
+  /** Dotted path into the spec, e.g. spec.targets.0.replicas ("" for the file itself). */
+  path: string;
+  message: string;
+  severity: "error" | "warning";
+}
+
+export interface TSpecCheck {
+  ok: boolean;
+  spec?: TAIDeployment;
+  errors: TSpecIssue[];
+  warnings: TSpecIssue[];
+}
+
+type TPath = readonly PropertyKey[];
+
+/** Parses and validates without throwing: every problem comes back with its line and column. */
+export function checkDeploymentYaml(text: string): TSpecCheck {
+  const lineCounter = new LineCounter();
+  let doc: Document.Parsed;
+  try {
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  } catch (e) {
+    return fail([
+      { line: 1, column: 1, path: "", message: `not YAML: ${(e as Error).message}`, severity: "error" },
+    ]);
+  }
+  const at = (offset: number) => {
+    const p = lineCounter.linePos(offset);
+    return { line: p.line, column: p.col };
+  };
+  const yamlErrors = doc.errors.map<TSpecIssue>((e) => ({
+    ...at(e.pos[0]),
+    path: "",
+    message: firstLine(e.message),
+    severity: "error",
+  }));
+  if (yamlErrors.length > 0) return fail(yamlErrors);
+
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    return fail([{ line: 1, column: 1, path: "", message: (e as Error).message, severity: "error" }]);
+  }
+  if (data === null || data === undefined)
+    return fail([
+      {
+        line: 1,
+        column: 1,
+        path: "",
+        message: "the file is empty: expected an AIDeployment",
+        severity: "error",
+      },
+    ]);
+
+  const locate = (path: TPath, issue?: z.core.$ZodIssue): TSpecIssue => {
+    const offset = offsetOf(doc, path, issue);
+    return { ...at(offset), path: path.map(String).join("."), message: "", severity: "error" };
+  };
+
+  const parsed = ZAIDeployment.safeParse(data);
+  if (!parsed.success) {
+    const errors = parsed.error.issues.map((iss) => ({
+      ...locate(iss.path, iss),
+      message: describeIssue(iss),
+    }));
+    return fail(sortIssues(errors));
+  }
+  const semantic = semanticIssues(parsed.data);
+  const errors: TSpecIssue[] = [];
+  const warnings: TSpecIssue[] = [];
+  for (const s of semantic) {
+    const issue = { ...locate(s.path), message: s.message, severity: s.severity };
+    (s.severity === "error" ? errors : warnings).push(issue);
+  }
+  return {
+    ok: errors.length === 0,
+    spec: parsed.data,
+    errors: sortIssues(errors),
+    warnings: sortIssues(warnings),
+  };
+}
+
+/** Parses and validates; throws a VALIDATION DomainError carrying every issue (first one's position on top). */
+export function parseDeploymentYaml(
+  text: string,
+  file = "aitk-deploy.yaml",
+): { spec: TAIDeployment; warnings: TSpecIssue[] } {
+  const r = checkDeploymentYaml(text);
+  if (!r.ok || !r.spec) {
+    const first = r.errors[0] ?? { line: 1, column: 1, path: "", message: "invalid deployment spec" };
+    throw new DomainError("VALIDATION", formatIssues(file, r.errors), {
+      field: first.path || undefined,
+      position: { line: first.line, column: first.column },
+      file,
+      errors: r.errors,
+    });
+  }
+  return { spec: r.spec, warnings: r.warnings };
+}
+
+/** `file:line:col: message`, one per line (compiler style, clickable in editors). */
+export function formatIssues(file: string, issues: readonly TSpecIssue[]): string {
+  return issues
+    .map(
+      (i) =>
+        `${file}:${i.line}:${i.column}: ${i.severity === "warning" ? "warning: " : ""}${i.path ? `${i.path}: ` : ""}${i.message}`,
+    )
+    .join("\n");
+}
+
+function fail(errors: TSpecIssue[]): TSpecCheck {
+  return { ok: false, errors, warnings: [] };
+}
+
+function firstLine(s: string): string {
+  return (s.split("\n")[0] ?? s).trim();
+}
+
+function sortIssues(issues: TSpecIssue[]): TSpecIssue[] {
+  return issues.sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+function describeIssue(iss: z.core.$ZodIssue): string {
+  switch (iss.code) {
+    case "unrecognized_keys":
+      return `unknown field${iss.keys.length > 1 ? "s" : ""} ${iss.keys.map((k) => `"${k}"`).join(", ")}`;
+    case "invalid_value":
+      if (iss.values.length === 1) return `expected ${JSON.stringify(iss.values[0])}`;
+      return `expected one of ${iss.values.map((v) => JSON.stringify(v)).join(", ")}`;
+    case "invalid_type":
+      return iss.input === undefined
+        ? `missing required field (${iss.expected})`
+        : `expected ${iss.expected}, got ${typeName(iss.input)}`;
+    case "invalid_union":
+      return "does not match any accepted form (a strategy name such as blue-green, or a {type: …} object)";
+    case "too_small":
+      if (iss.origin === "array")
+        return `expected at least ${iss.minimum} item${Number(iss.minimum) === 1 ? "" : "s"}`;
+      return iss.message;
+    default:
+      return iss.message;
+  }
+}
+
+function typeName(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "a list";
+  if (v instanceof Uint8Array) return "binary";
+  if (typeof v === "object") return "a mapping";
+  return `${typeof v} ${JSON.stringify(v)?.slice(0, 40)}`;
+}
+
+/**
+ * Source offset for a zod path: the deepest YAML node that exists along it. Unknown keys point at
+ * the key itself; missing keys point at the mapping that should hold them.
+ */
+function offsetOf(doc: Document.Parsed, path: TPath, issue?: z.core.$ZodIssue): number {
+  let node: unknown = doc.contents;
+  let offset = rangeStart(node) ?? 0;
+  let resolved = true;
+  for (const key of path) {
+    const next = child(node, key);
+    if (!next) {
+      resolved = false;
+      break;
+    }
+    node = next.value;
+    // A scalar points at its value; a collection at the key that opens it (the line a reader looks at).
+    offset = (isScalar(node) ? rangeStart(node) : undefined) ?? next.keyOffset ?? rangeStart(node) ?? offset;
+  }
+  if (resolved && issue?.code === "unrecognized_keys" && isMap(node)) {
+    const unknown = issue.keys[0];
+    const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === unknown);
+    const ko = pair && rangeStart(pair.key);
+    if (ko !== undefined) return ko;
+  }
+  return offset;
+}
+
+function child(node: unknown, key: PropertyKey): { value: unknown; keyOffset?: number } | undefined {
+  if (isMap(node)) {
+    const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(key));
+    if (!pair) return undefined;
+    return { value: pair.value, keyOffset: rangeStart(pair.key) };
+  }
+  if (isSeq(node) && typeof key === "number") {
+    const item = node.items[key];
+    return item === undefined ? undefined : { value: item };
+  }
+  return undefined;
+}
+
+function rangeStart(n: unknown): number | undefined {
+  if (n && typeof n === "object" && "range" in n) {
+    const r = (n as { range?: [number, number, number] | null }).range;
+    if (r) return r[0];
+  }
+  return undefined;
+}
