@@ -145,6 +145,7 @@ export async function loadRuntime(opts: TRuntimeOptions): Promise<TEngineRuntime
         await seq.clearHistory();
         const generated: Token[] = [];
         let sent = 0;
+        let decoded = 0; // tokens already turned into text
         let text = "";
         let firstTokenMs: number | undefined;
         let finishReason: "stop" | "length" = "length";
@@ -171,8 +172,21 @@ export async function loadRuntime(opts: TRuntimeOptions): Promise<TEngineRuntime
               break;
             }
             generated.push(token);
-            // Detokenizing the whole answer (not token by token) keeps SPM spacing and multi-byte characters right.
-            text = model.detokenize(generated);
+            // Detokenize what is new, with the previous tokens as context (SPM spacing); a piece ending in
+            // U+FFFD is part of a multi-byte character whose other bytes come in the next tokens.
+            const piece = model.detokenize(
+              generated.slice(decoded),
+              false,
+              generated.slice(Math.max(0, decoded - 8), decoded),
+            );
+            if (
+              piece.endsWith("\uFFFD") &&
+              generated.length - decoded < 4 &&
+              generated.length < req.maxTokens
+            )
+              continue;
+            text += piece;
+            decoded = generated.length;
             const scan = scanForStop(text, req.stop, sent);
             if (scan.stopAt !== undefined) {
               text = text.slice(0, Math.max(scan.stopAt, sent));

@@ -147,7 +147,9 @@ export function createEngineServer(opts: TEngineServerOptions): TEngineServer {
         const result = stats.result as
           | { completionTokens?: number; firstTokenMs?: number; finishReason?: string }
           | undefined;
-        opts.log("debug", "request", {
+        const aborted = stats.aborted === true || (!res.writableFinished && res.destroyed);
+        // Aborted requests are rare and matter for capacity: log them at info.
+        opts.log(aborted ? "info" : "debug", aborted ? "request aborted by the client" : "request", {
           requestId,
           method: req.method,
           path: req.url,
@@ -157,7 +159,7 @@ export function createEngineServer(opts: TEngineServerOptions): TEngineServer {
           completionTokens: result?.completionTokens,
           finishReason: result?.finishReason,
           firstTokenMs: result?.firstTokenMs,
-          aborted: stats.aborted,
+          aborted,
         });
         if (inFlight === 0) for (const f of idle.splice(0)) f();
       });
