@@ -14,7 +14,8 @@ async function main() {
     process.exit(2);
   }
   const logger = createLogger(config.LOG_LEVEL);
-  const prisma = createPrisma(config.DATABASE_URL);
+  // Prisma's own stderr logging is off: errors reach pino through the code that caught them.
+  const prisma = createPrisma(config.DATABASE_URL, { log: [] });
   const handle = await startWorker({ prisma, config, logger });
 
   let stopping = false;

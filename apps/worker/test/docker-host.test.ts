@@ -161,4 +161,39 @@ describe("docker hosts", () => {
     expect(r2.ok).toBe(false);
     if (!r2.ok) expect(r2.error).toMatch(/ECONNREFUSED|certificate|PEM|key/i);
   });
+
+  it("runs host.healthAll on its repeat schedule across every org's hosts", async () => {
+    const p = uniquePrefix("sched");
+    const other = await createOrg(db.prisma);
+    const a = await db.prisma.host.create({ data: { orgId: other.id, name: "sched-ok", endpoint: SOCKET } });
+    const b = await db.prisma.host.create({
+      data: { orgId: other.id, name: "sched-bad", endpoint: "tcp://127.0.0.1:1" },
+    });
+    const w = await startTestWorker(db.prisma, db.url, p, {
+      kinds: ["host.healthAll"],
+      schedules: true,
+      everyMs: { "host.healthAll": 300 },
+    });
+    try {
+      const schedulers = await w.queues.get("host.healthAll").getJobSchedulers();
+      expect(schedulers.map((x) => x.key)).toContain("host.healthAll:every");
+      const first = await waitFor(async () => {
+        const h = await db.prisma.host.findUniqueOrThrow({ where: { id: a.id } });
+        return h.lastCheckedAt ?? null;
+      }, "first scheduled check");
+      await waitFor(async () => {
+        const h = await db.prisma.host.findUniqueOrThrow({ where: { id: a.id } });
+        return h.lastCheckedAt && h.lastCheckedAt > first ? h : null;
+      }, "second scheduled check");
+      expect((await db.prisma.host.findUniqueOrThrow({ where: { id: a.id } })).status).toBe("healthy");
+      const bad = await db.prisma.host.findUniqueOrThrow({ where: { id: b.id } });
+      expect(bad.status).toBe("unhealthy");
+      expect(bad.lastError).toContain("ECONNREFUSED");
+      // System jobs leave no Job rows behind.
+      expect(await db.prisma.job.count({ where: { kind: "host.healthAll" } })).toBe(0);
+    } finally {
+      await w.close();
+      await dropPrefix(p);
+    }
+  });
 });

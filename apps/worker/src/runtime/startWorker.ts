@@ -116,26 +116,8 @@ export async function startWorker(opts: TStartWorkerOptions): Promise<TWorkerHan
   }, opts.cancelPollMs ?? 5000);
   poll.unref();
 
-  if (opts.schedules ?? config.WORKER_SCHEDULES) {
-    for (const kind of jobNames) {
-      const def = getJobDefinition(kind);
-      if (def.scope !== "system" || !def.everyMs) continue;
-      const q = queues.get(kind);
-      const id = `${kind}:every`;
-      if (registry[kind]) {
-        const every = opts.everyMs?.[kind] ?? def.everyMs;
-        await q.upsertJobScheduler(
-          id,
-          { every },
-          { name: kind, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } },
-        );
-        logger.info({ kind, every }, "schedule registered");
-      } else {
-        // No processor: do not let the schedule pile jobs up in a queue nobody drains.
-        await q.removeJobScheduler(id);
-      }
-    }
-  }
+  if (opts.schedules ?? config.WORKER_SCHEDULES)
+    await registerSchedules(queues, registry, kinds, opts.everyMs, logger);
 
   await Promise.all([...workers.values()].map((w) => w.waitUntilReady()));
   logger.info({ kinds, prefix: config.AITK_QUEUE_PREFIX }, "worker started");
@@ -170,6 +152,38 @@ export async function startWorker(opts: TStartWorkerOptions): Promise<TWorkerHan
   };
 
   return { queues, redis, kinds, workers, running, close };
+}
+
+/**
+ * Repeatable jobs for the system kinds this process runs. BullMQ keeps one scheduler per id in Redis, so
+ * several replicas upserting the same id still produce one job per period. A kind with no processor at
+ * all loses its scheduler, so nothing piles up in a queue nobody drains.
+ */
+async function registerSchedules(
+  queues: TQueues,
+  registry: TProcessorRegistry,
+  kinds: TJobName[],
+  everyMs: Partial<Record<TJobName, number>> | undefined,
+  logger: TLogger,
+) {
+  for (const kind of jobNames) {
+    const def = getJobDefinition(kind);
+    if (def.scope !== "system" || !def.everyMs) continue;
+    const id = `${kind}:every`;
+    if (kinds.includes(kind)) {
+      const every = everyMs?.[kind] ?? def.everyMs;
+      await queues
+        .get(kind)
+        .upsertJobScheduler(
+          id,
+          { every },
+          { name: kind, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } },
+        );
+      logger.info({ kind, every }, "schedule registered");
+    } else if (!registry[kind]) {
+      await queues.get(kind).removeJobScheduler(id);
+    }
+  }
 }
 
 function parseKinds(list: string | undefined): TJobName[] | undefined {
