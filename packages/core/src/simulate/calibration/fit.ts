@@ -1,0 +1,263 @@
+// Deterministic, dependency-free fitting of the simulator's efficiency parameters.
+// Loss = Σ ln(pred/measured)² + λ Σ ln(θ/θ_prior)²; minimized by coordinate descent in log space
+// (each parameter multiplied by e^±step, step halved when nothing improves). Same input → same output.
+import { ENGINE_PRIORS } from "../catalog-engines";
+import type { TFitGroup, TFitted, TGlobalsFitted } from "../params";
+import type { TEffParams } from "../types";
+import { predictRow, type TMeasurement, type TPreparedRow, prepareRow } from "./predict-row";
+
+export const FIT_SCRIPT_VERSION = "simulate-fit@1";
+const CALIBRATED_DEVICE = "nvidia-h100-sxm5-80gb";
+const CALIBRATED_ENGINE = "torch-cudagraph";
+
+const LAMBDA = { engine: 0.02, family: 0.05, device: 0.1 } as const;
+const UPPER: Partial<Record<string, number>> = {
+  etaBw: 1,
+  etaF: 1,
+  pBase: 1,
+  pMem: 2,
+  pCmp: 3,
+  sharpness: 12,
+};
+
+type TVec = Record<string, number>;
+
+export interface TDescentResult {
+  theta: TVec;
+  loss: number;
+}
+
+/** Coordinate descent in log space over the named keys of theta. */
+export function descend(
+  theta0: TVec,
+  keys: string[],
+  loss: (t: TVec) => number,
+  maxIter = 150,
+): TDescentResult {
+  const theta = { ...theta0 };
+  let best = loss(theta);
+  let step = 0.5;
+  for (let it = 0; it < maxIter && step > 0.002; it++) {
+    let improved = false;
+    for (const k of keys) {
+      const cur = theta[k] as number;
+      for (const dir of [1, -1]) {
+        let v = cur * Math.exp(dir * step);
+        const up = UPPER[k];
+        if (up !== undefined && v > up) v = up;
+        if (v === cur) continue;
+        theta[k] = v;
+        const l = loss(theta);
+        if (l < best - 1e-12) {
+          best = l;
+          improved = true;
+          break;
+        }
+        theta[k] = cur;
+      }
+    }
+    if (!improved) step /= 2;
+  }
+  return { theta, loss: best };
+}
+
+const logErr = (pred: number, meas: number) => {
+  const r = Math.log(Math.max(pred, 1e-12) / meas);
+  return r * r;
+};
+
+const EFF_KEYS = ["etaBw", "etaF", "stepUs", "layerUs", "arUs"] as const;
+
+function fitGroup(
+  rows: TPreparedRow[],
+  prior: TEffParams,
+  lambda: number,
+  g: TGlobalsFitted,
+): Omit<TFitGroup, "level"> {
+  const keys: string[] = EFF_KEYS.filter((k) => k !== "arUs" || rows.some((r) => r.x.tp > 1));
+  const loss = (t: TVec) => {
+    const eff = t as unknown as TEffParams;
+    let l = 0;
+    for (const r of rows) l += logErr(predictRow(r, eff, g), r.row.value);
+    for (const k of keys)
+      l += lambda * Math.log((t[k] as number) / (prior[k as keyof TEffParams] as number)) ** 2;
+    return l;
+  };
+  const { theta } = descend({ ...prior } as unknown as TVec, keys, loss);
+  const eff = theta as unknown as TEffParams;
+  let se = 0;
+  for (const r of rows) se += logErr(predictRow(r, eff, g), r.row.value);
+  return {
+    params: roundParams(eff),
+    rows: rows.map((r) => r.row.id),
+    rmsLogError: +Math.sqrt(se / Math.max(1, rows.length)).toFixed(4),
+  };
+}
+
+const round = (v: number, d = 4) => +v.toPrecision(d);
+const roundParams = (p: TEffParams): TEffParams => ({
+  etaBw: round(p.etaBw),
+  etaF: round(p.etaF),
+  stepUs: round(p.stepUs),
+  layerUs: round(p.layerUs),
+  arUs: round(p.arUs),
+  pBase: round(p.pBase),
+  pMem: round(p.pMem),
+  pCmp: round(p.pCmp),
+});
+
+/** Relative least squares for activation peak = tokens x (a x hidden + b x intermediate). */
+function fitActivation(rows: TPreparedRow[], fallback: TGlobalsFitted["act"]): TGlobalsFitted["act"] {
+  let s11 = 0;
+  let s12 = 0;
+  let s22 = 0;
+  let t1 = 0;
+  let t2 = 0;
+  for (const r of rows) {
+    const tokens = r.x.batch * r.x.promptTokens;
+    const x1 = (tokens * r.x.model.hidden) / r.row.value;
+    const x2 = (tokens * r.x.model.intermediate) / r.row.value;
+    s11 += x1 * x1;
+    s12 += x1 * x2;
+    s22 += x2 * x2;
+    t1 += x1;
+    t2 += x2;
+  }
+  const det = s11 * s22 - s12 * s12;
+  if (rows.length < 2 || Math.abs(det) < 1e-12) return fallback;
+  return { perHidden: round((t1 * s22 - t2 * s12) / det), perInter: round((s11 * t2 - s12 * t1) / det) };
+}
+
+export interface TFitInput {
+  rows: TMeasurement[];
+  /** Run keys to leave out (leave-one-run-out evaluation). */
+  exclude?: Set<string>;
+  fittedAt: string;
+  calibrationDate: string;
+  measurementsRef: string;
+  /** Leave-one-out speed-up: keep `base`'s globals and groups, refit only these engines (and globals if asked). */
+  reuse?: { base: TFitted; engines: Set<string>; globals: boolean };
+}
+
+const DEFAULT_GLOBALS: TGlobalsFitted = {
+  h0: 1130,
+  sharpness: 3,
+  act: { perHidden: 11.5, perInter: 8 },
+  power: { pBase: 0.3, pMem: 0.4, pCmp: 0.6 },
+};
+
+/** Fit everything: activation coefficients, global GEMM-width / roofline-sharpness constants, per-engine
+ * hierarchies (engine → family → device), then the global power shares. */
+export function fitAll(input: TFitInput): TFitted {
+  const prepared = input.rows.map(prepareRow).filter((p) => !input.exclude?.has(p.runKey));
+  const reuse = input.reuse;
+  const g: TGlobalsFitted = structuredClone(reuse && !reuse.globals ? reuse.base.globals : DEFAULT_GLOBALS);
+  const redoGlobals = !reuse || reuse.globals;
+
+  // 1. Activation peak from the calibration's torch-allocated activation peaks.
+  // Rows under 1,024 tokens are dominated by a fixed workspace (~45 MB) the per-token model leaves out.
+  if (redoGlobals)
+    g.act = fitActivation(
+      prepared.filter(
+        (p) =>
+          p.row.metric === "activation_bytes" &&
+          p.row.origin === "h100-calibration" &&
+          p.x.batch * p.x.promptTokens >= 1024,
+      ),
+      g.act,
+    );
+
+  // 2. Globals (h0, sharpness) jointly with the calibrated pair's efficiencies.
+  const latency = prepared.filter((p) => p.row.group === "latency");
+  const calRows = latency.filter(
+    (p) => p.x.engine.id === CALIBRATED_ENGINE && p.x.device.id === CALIBRATED_DEVICE,
+  );
+  const calPrior = ENGINE_PRIORS[CALIBRATED_ENGINE] as TEffParams;
+  if (redoGlobals && calRows.length >= 4) {
+    const keys = ["etaBw", "etaF", "stepUs", "layerUs", "h0", "sharpness"];
+    const loss = (t: TVec) => {
+      const gg = { ...g, h0: t.h0 as number, sharpness: t.sharpness as number };
+      let l = 0;
+      for (const r of calRows) l += logErr(predictRow(r, t as unknown as TEffParams, gg), r.row.value);
+      return l;
+    };
+    const { theta } = descend(
+      { ...calPrior, h0: g.h0, sharpness: g.sharpness } as unknown as TVec,
+      keys,
+      loss,
+      200,
+    );
+    g.h0 = round(theta.h0 as number);
+    g.sharpness = round(theta.sharpness as number);
+  }
+
+  // 3. Per-engine hierarchies.
+  const groups: Record<string, TFitGroup> = reuse ? structuredClone(reuse.base.groups) : {};
+  if (reuse)
+    for (const k of Object.keys(groups)) if (reuse.engines.has(k.split("|")[0] as string)) delete groups[k];
+  const engines = [...new Set(latency.map((p) => p.x.engine.id))].sort();
+  for (const e of engines) {
+    if (reuse && !reuse.engines.has(e)) continue;
+    const rowsE = latency.filter((p) => p.x.engine.id === e);
+    const prior = (ENGINE_PRIORS[e] ?? ENGINE_PRIORS.vllm) as TEffParams;
+    const pooled = { ...fitGroup(rowsE, prior, LAMBDA.engine, g), level: "engine" as const };
+    groups[e] = pooled;
+    const families = [...new Set(rowsE.map((p) => p.x.device.family))].sort();
+    for (const f of families) {
+      const rowsF = rowsE.filter((p) => p.x.device.family === f);
+      const fam = { ...fitGroup(rowsF, { ...pooled.params }, LAMBDA.family, g), level: "family" as const };
+      groups[`${e}|${f}`] = fam;
+      const devices = [...new Set(rowsF.map((p) => p.x.device.id))].sort();
+      for (const d of devices) {
+        const rowsD = rowsF.filter((p) => p.x.device.id === d);
+        groups[`${e}|${d}`] = {
+          ...fitGroup(rowsD, { ...fam.params }, LAMBDA.device, g),
+          level: "device" as const,
+        };
+      }
+    }
+  }
+
+  // 4. Power shares, global, on board-power rows (and energy-per-token rows), with each row's fitted latency.
+  const powerRows = prepared.filter((p) => p.row.group === "power");
+  const effFor = (p: TPreparedRow): TEffParams => {
+    for (const k of [
+      `${p.x.engine.id}|${p.x.device.id}`,
+      `${p.x.engine.id}|${p.x.device.family}`,
+      p.x.engine.id,
+    ]) {
+      const hit = groups[k];
+      if (hit) return hit.params;
+    }
+    return (ENGINE_PRIORS[p.x.engine.id] ?? ENGINE_PRIORS.vllm) as TEffParams;
+  };
+  if (powerRows.length >= 3) {
+    const keys = ["pBase", "pMem", "pCmp"];
+    const loss = (t: TVec) => {
+      let l = 0;
+      for (const r of powerRows)
+        l += logErr(predictRow(r, { ...effFor(r), ...(t as object) } as TEffParams, g), r.row.value);
+      return l;
+    };
+    const { theta } = descend({ ...g.power }, keys, loss, 200);
+    g.power = {
+      pBase: round(theta.pBase as number),
+      pMem: round(theta.pMem as number),
+      pCmp: round(theta.pCmp as number),
+    };
+  }
+  for (const grp of Object.values(groups)) grp.params = { ...grp.params, ...g.power };
+
+  return {
+    generatedBy: FIT_SCRIPT_VERSION,
+    fittedAt: input.fittedAt,
+    inputs: {
+      measurements: input.measurementsRef,
+      rows: prepared.length,
+      calibrationDate: input.calibrationDate,
+    },
+    rules: [],
+    globals: g,
+    groups,
+  };
+}
