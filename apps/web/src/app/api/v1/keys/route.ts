@@ -1,0 +1,6 @@
+import { toHandler } from "@/server/rest/handler";
+import * as routes from "@/server/rest/routes";
+
+export const dynamic = "force-dynamic";
+export const GET = toHandler(routes.listKeys);
+export const POST = toHandler(routes.createKey);

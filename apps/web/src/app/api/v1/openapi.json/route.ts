@@ -1,0 +1,8 @@
+import { buildOpenApi } from "@/server/rest/openapi";
+
+export const dynamic = "force-dynamic";
+
+export function GET(req: Request) {
+  const origin = new URL(req.url).origin;
+  return Response.json(buildOpenApi(`${origin}/api/v1`));
+}

@@ -1,0 +1,21 @@
+// The one tRPC router: each domain has its own file in this folder; add yours here.
+import { router } from "../trpc/init";
+import { accountRouter } from "./account";
+import { apiKeysRouter } from "./apiKeys";
+import { auditRouter } from "./audit";
+import { hostsRouter } from "./hosts";
+import { jobsRouter } from "./jobs";
+import { modelsRouter } from "./models";
+import { orgRouter } from "./org";
+
+export const appRouter = router({
+  account: accountRouter,
+  org: orgRouter,
+  apiKeys: apiKeysRouter,
+  hosts: hostsRouter,
+  jobs: jobsRouter,
+  models: modelsRouter,
+  audit: auditRouter,
+});
+
+export type AppRouter = typeof appRouter;
