@@ -1,12 +1,15 @@
 // Writes the generated tiny Llama GGUF to a file.
-// Usage: tsx apps/gateway/scripts/make-tiny-model.ts [out.gguf] [--seed N] [--layers N] [--hidden N] [--heads N] [--ffn N] [--f32]
+// Usage: tsx apps/gateway/scripts/make-tiny-model.ts [out.gguf] [--seed N] [--layers N] [--hidden N] [--heads N]
+//          [--heads-kv N] [--ffn N] [--context N] [--f32]
+// The default output is .aitk/models/aitk-tiny.gguf under the repository root (where the engine looks).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { generateTinyLlamaGguf, type TTinyLlamaOptions, validateGgufHeader } from "@aitk/core/gguf/index";
+import { DEFAULT_MODEL_PATH, repoRoot } from "../src/engine/env";
 
 const args = process.argv.slice(2);
 const opts: TTinyLlamaOptions = {};
-let out = ".aitk/models/aitk-tiny.gguf";
+let out = DEFAULT_MODEL_PATH;
 const numeric: Record<string, keyof TTinyLlamaOptions> = {
   "--seed": "seed",
   "--layers": "layers",
@@ -36,7 +39,7 @@ try {
   const t0 = performance.now();
   const bytes = generateTinyLlamaGguf(opts);
   const summary = validateGgufHeader(bytes, { fileSize: bytes.length });
-  const path = resolve(out);
+  const path = resolve(repoRoot(), out);
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, bytes);
   console.log(

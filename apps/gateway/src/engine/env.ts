@@ -22,12 +22,15 @@ const ZEngineEnv = z.object({
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
 });
 
+/** Relative paths (this and ENGINE_MODEL_PATH) are taken from the repository root, whatever the cwd. */
+export const DEFAULT_MODEL_PATH = ".aitk/models/aitk-tiny.gguf";
+
 export type TEngineEnv = Omit<z.infer<typeof ZEngineEnv>, "ENGINE_MODEL_PATH"> & {
   ENGINE_MODEL_PATH: string;
 };
 
 /** The repository root (nearest ancestor whose package.json declares workspaces), else the start dir. */
-function repoRoot(start: string): string {
+export function repoRoot(start: string = process.cwd()): string {
   let dir = resolve(start);
   for (;;) {
     const pkg = join(dir, "package.json");
@@ -50,9 +53,7 @@ export function loadEngineEnv(source: NodeJS.ProcessEnv = process.env): TEngineE
     const issues = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
     throw new Error(`invalid engine environment: ${issues}`);
   }
-  const root = repoRoot(process.cwd());
-  const modelPath = parsed.data.ENGINE_MODEL_PATH
-    ? resolve(root, parsed.data.ENGINE_MODEL_PATH)
-    : join(root, ".aitk/models/aitk-tiny.gguf");
+  const root = repoRoot();
+  const modelPath = resolve(root, parsed.data.ENGINE_MODEL_PATH ?? DEFAULT_MODEL_PATH);
   return { ...parsed.data, ENGINE_MODEL_PATH: modelPath };
 }
