@@ -158,6 +158,8 @@ const devices = rawDevices
         // Apple's 38 TOPS is the Neural Engine, which GPU inference paths do not use.
         int8: cap(num(d.int8_dense_tops)),
         fp32,
+        // GeForce cards run FP16 with FP16 accumulate at twice the FP32-accumulate rate; llama.cpp uses it.
+        fp16acc: num(d.fp16_dense_tflops_fp16_accumulate),
       },
       tdpW,
       idleW,

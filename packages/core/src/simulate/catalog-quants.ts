@@ -6,6 +6,8 @@ import type { TQuant } from "./types";
 // - GGUF blocks: Q4_0 = 18 B / 32 w = 4.5; Q4_K = 144 B / 256 w = 4.5; Q5_K = 5.5; Q6_K = 210 B / 256 w = 6.5625;
 //   Q8_0 = 34 B / 32 w = 8.5. llama.cpp keeps output.weight at Q6_K for the 4/5-bit types, and Q*_K_M promote
 //   about half of attn_v / ffn_down (first and last eighth of the layers and every third between) to Q6_K.
+//   llama.cpp's prefill GEMMs are measured nearer FP16 (FP16-accumulate on GeForce) rates than INT8 ones, so GGUF
+//   types use the FP16 roof (see perf.ts peakTflops).
 //   This reproduces llama.cpp's whole-model figures for Llama-3.1-8B (Q4_K_M 4.8944, Q5_K_M 5.7036, Q8_0 8.5008).
 const GPTQ =
   "vllm gptq.py create_weights: qweight int32 [in/8,out], qzeros [in/g,out/8], scales fp16 [in/g,out], g_idx [in]";
@@ -106,7 +108,7 @@ export const QUANTS: readonly TQuant[] = [
     channelScaleBits: 0,
     embeddingBits: 4.5,
     lmHeadBits: 6.5625,
-    compute: "int8",
+    compute: "fp16",
     kvBytes: 2,
     source: GGUF,
   },
@@ -121,7 +123,7 @@ export const QUANTS: readonly TQuant[] = [
     embeddingBits: 4.5,
     lmHeadBits: 6.5625,
     promoted: { share: 0.5, bits: 6.5625 },
-    compute: "int8",
+    compute: "fp16",
     kvBytes: 2,
     source: GGUF,
   },
@@ -136,7 +138,7 @@ export const QUANTS: readonly TQuant[] = [
     embeddingBits: 5.5,
     lmHeadBits: 6.5625,
     promoted: { share: 0.5, bits: 6.5625 },
-    compute: "int8",
+    compute: "fp16",
     kvBytes: 2,
     source: GGUF,
   },
@@ -150,7 +152,7 @@ export const QUANTS: readonly TQuant[] = [
     channelScaleBits: 0,
     embeddingBits: 6.5625,
     lmHeadBits: 6.5625,
-    compute: "int8",
+    compute: "fp16",
     kvBytes: 2,
     source: GGUF,
   },
@@ -164,7 +166,7 @@ export const QUANTS: readonly TQuant[] = [
     channelScaleBits: 0,
     embeddingBits: 8.5,
     lmHeadBits: 8.5,
-    compute: "int8",
+    compute: "fp16",
     kvBytes: 2,
     source: GGUF,
   },

@@ -14,6 +14,7 @@ export interface TGlobals {
 export function peakTflops(d: TDevice, q: TQuant): number {
   const t = d.tflops;
   const fp16 = t.bf16 ?? t.fp16 ?? t.fp32 ?? 1;
+  if (q.format === "gguf") return t.fp16acc ?? t.fp16 ?? fp16;
   if (q.compute === "fp8") return t.fp8 ?? fp16;
   if (q.compute === "int8") return t.int8 ?? fp16;
   return fp16;
@@ -42,6 +43,12 @@ export interface TForwardInput {
   newTokens: number;
   /** Tokens already in each sequence's KV cache (decode). */
   context: number;
+  /** Prefill tokens riding along in the same step (continuous batching with chunked prefill), and the
+   * causal-attention flops they bring. */
+  piggyTokens?: number;
+  piggyAttnFlops?: number;
+  /** Engine launches kernels from the CPU one by one (eager): launch time overlaps GPU time. */
+  cpuLaunched?: boolean;
 }
 
 /**
@@ -54,7 +61,8 @@ export interface TForwardInput {
  */
 export function forward(x: TForwardInput, eff: TEffParams, g: TGlobals): TForward {
   const { model: m, weights: w, tp, seqs, newTokens, context } = x;
-  const tokens = seqs * newTokens;
+  const piggy = x.piggyTokens ?? 0;
+  const tokens = seqs * newTokens + piggy;
   let layerBytes = w.layerBytes;
   if (m.experts && m.expertsPerToken) {
     // Distinct experts a step touches: E x (1 - (1 - k/E)^tokens).
@@ -63,14 +71,19 @@ export function forward(x: TForwardInput, eff: TEffParams, g: TGlobals): TForwar
   }
   const lmHead = m.tiedEmbeddings ? w.embeddingBytes : w.lmHeadBytes;
   const kvTok = kvBytesPerTokenPerGpu(m, x.kvBytesPerElement, tp, 1);
-  const kvBytes = seqs * (context + newTokens) * kvTok;
+  const kvBytes = (seqs * (context + newTokens) + piggy) * kvTok;
   const bytes = (layerBytes + lmHead) / tp + kvBytes;
   const qDim = m.heads * m.headDim;
   const attn =
     newTokens > 1
       ? seqs * m.layers * 2 * qDim * newTokens * (newTokens + 2 * context)
       : seqs * m.layers * 4 * qDim * (context + 1);
-  const flops = (2 * tokens * w.activeLinearParamsPerToken + attn + 2 * seqs * m.vocab * m.hidden) / tp;
+  const flops =
+    (2 * tokens * w.activeLinearParamsPerToken +
+      attn +
+      (x.piggyAttnFlops ?? 0) +
+      2 * seqs * m.vocab * m.hidden) /
+    tp;
   const bw = x.device.memBwGBps * 1e9;
   const peak = peakTflops(x.device, x.quant) * 1e12;
   const memS = bytes / (eff.etaBw * bw);
@@ -78,13 +91,21 @@ export function forward(x: TForwardInput, eff: TEffParams, g: TGlobals): TForwar
   const p = g.sharpness;
   const core =
     memS > cmpS ? memS * (1 + (cmpS / memS) ** p) ** (1 / p) : cmpS * (1 + (memS / cmpS) ** p) ** (1 / p);
-  let overheadS = (eff.stepUs + m.layers * eff.layerUs) * 1e-6;
+  const launchS = m.layers * eff.layerUs * 1e-6;
+  let overheadS = eff.stepUs * 1e-6 + (x.cpuLaunched ? 0 : launchS);
   if (tp > 1) {
     const msg = tokens * m.hidden * 2;
     const link = Math.max(x.device.linkGBps, 1) * 1e9 * 0.7;
     overheadS += 2 * m.layers * (eff.arUs * 1e-6 * Math.log2(tp) + (msg * 2 * (tp - 1)) / tp / link);
   }
-  const s = core + overheadS;
+  let gpuS = core;
+  if (x.cpuLaunched)
+    gpuS =
+      gpuS > launchS
+        ? gpuS * (1 + (launchS / gpuS) ** p) ** (1 / p)
+        : launchS * (1 + (gpuS / launchS) ** p) ** (1 / p);
+  const s = gpuS + overheadS;
+  if (x.cpuLaunched) overheadS += Math.max(0, gpuS - core);
   const bound: TBound =
     overheadS > memS && overheadS > cmpS ? "overhead" : memS >= cmpS ? "memory" : "compute";
   return {

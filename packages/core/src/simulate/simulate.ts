@@ -10,7 +10,7 @@ import {
   runtimeOverheadBytes,
   weightBytes,
 } from "./memory";
-import { forward, powerW, type TForward, type TForwardInput } from "./perf";
+import { forward, powerW, type TForwardInput } from "./perf";
 import { shippedGlobals, shippedResolver, type TGlobalsFitted, type TParamResolver } from "./params";
 import {
   parseOrThrow,
@@ -85,8 +85,10 @@ export function resolveScenario(s: TScenario): TResolved {
     warnings.push(
       "MI250 is two GCDs to software: a single-card run is tensor-parallel over the in-package link",
     );
+  // TensorRT-LLM's FP8 checkpoints (ModelOpt) carry an FP8 KV cache; elsewhere "auto" keeps 16-bit KV.
+  const autoKv = engine.id === "tensorrt-llm" && quant.id === "fp8" ? 1 : quant.kvBytes;
   const kvBytesPerElement =
-    s.kvDtype === "fp8" || s.kvDtype === "int8" ? 1 : s.kvDtype === "auto" ? quant.kvBytes : 2;
+    s.kvDtype === "fp8" || s.kvDtype === "int8" ? 1 : s.kvDtype === "auto" ? autoKv : 2;
   const x: TResolvedScenario = {
     device,
     model,
@@ -180,6 +182,7 @@ function fwdInput(x: TResolvedScenario, seqs: number, newTokens: number, context
     seqs,
     newTokens,
     context,
+    cpuLaunched: x.engine.cpuLaunched,
   };
 }
 
@@ -314,8 +317,8 @@ export interface TServing {
 
 /**
  * Steady-state serving of `concurrency` requests of inLen prompt + outLen output tokens (0 = as many as the
- * KV cache and the engine's max batch allow). One cycle = every request's prefill + outLen decode steps at
- * the mean context; each request's inter-token latency includes the other requests' prefills.
+ * KV cache and the engine's max batch allow). One cycle = outLen steps, each decoding the batch at the mean
+ * context and carrying 1/outLen of the batch's prompts; a request's inter-token latency is one such step.
  */
 export function serving(
   x: TResolvedScenario,
@@ -329,14 +332,23 @@ export function serving(
   const perSeq = inLen + outLen;
   const byKv = Math.max(1, Math.floor(mem.kvTokens / perSeq));
   const batch = Math.max(1, Math.min(concurrency > 0 ? concurrency : x.engine.maxNumSeqs, byKv));
-  const pre = prefillStep(x, eff, g, batch, inLen);
-  const one = batch === 1 ? pre : prefillStep(x, eff, g, 1, inLen);
-  const dec: TForward = decodeStep(x, eff, g, batch, inLen + Math.floor(outLen / 2));
-  const cycleMs = pre.ms + outLen * dec.ms;
+  const one = prefillStep(x, eff, g, 1, inLen);
+  // Each of the outLen steps carries batch decode tokens plus 1/outLen of the batch's prompts (chunked prefill):
+  // weights are read once for both, prompt flops add to the step.
+  const steps = Math.max(1, outLen);
+  const piggyTokens = (batch * inLen) / steps;
+  const piggyAttnFlops =
+    (batch * x.model.layers * 2 * x.model.heads * x.model.headDim * inLen * inLen) / steps;
+  const mixed = forward(
+    { ...fwdInput(x, batch, 1, inLen + Math.floor(outLen / 2)), piggyTokens, piggyAttnFlops },
+    eff,
+    g,
+  );
+  const cycleMs = steps * mixed.ms;
   return {
     batch,
     outputTokensPerS: (batch * outLen) / (cycleMs / 1e3),
-    itlMs: dec.ms + (batch > 1 ? (pre.ms * (batch - 1)) / batch / Math.max(1, outLen) : 0),
+    itlMs: mixed.ms,
     ttftMs: one.ms,
     cycleMs,
   };

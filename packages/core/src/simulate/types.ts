@@ -17,6 +17,8 @@ export interface TDeviceTflops {
   fp8: number | null;
   int8: number | null;
   fp32: number | null;
+  /** FP16 with FP16 accumulate where it is faster (GeForce); null = same as fp16. */
+  fp16acc: number | null;
 }
 
 export interface TDevice {
@@ -110,6 +112,8 @@ export interface TEngine {
   maxNumSeqs: number;
   /** CUDA context, cuBLAS/NCCL workspaces at TP1, GiB; NCCL adds the same again at TP>1. */
   nonTorchGiB: number;
+  /** Kernels launched one by one from the CPU: launch time overlaps GPU work (t = smoothmax(gpu, launches)). */
+  cpuLaunched: boolean;
   /** Devices (families) the engine runs on. */
   families: TDeviceFamily[];
   /** Which other engine's calibrated parameters this one derives from when it has none, and how. */
