@@ -100,12 +100,12 @@ describe("aitk sign / verify", () => {
 describe("aitk encrypt / decrypt", () => {
   const key = randomBytes(32).toString("hex");
   const env = { AITK_MODEL_KEY: key };
-  const enc = (args: string[], e = env) =>
+  const enc = (args: string[], e: Record<string, string> = env) =>
     aitk(
       ["encrypt", "--algorithm", "aes-256-gcm", "--key-environment-variable", "AITK_MODEL_KEY", ...args],
       e,
     );
-  const dec = (args: string[], e = env) =>
+  const dec = (args: string[], e: Record<string, string> = env) =>
     aitk(
       ["decrypt", "--algorithm", "aes-256-gcm", "--key-environment-variable", "AITK_MODEL_KEY", ...args],
       e,
