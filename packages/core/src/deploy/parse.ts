@@ -68,7 +68,7 @@ export function checkDeploymentYaml(text: string): TSpecCheck {
     return { ...at(offset), path: path.map(String).join("."), message: "", severity: "error" };
   };
 
-  const parsed = ZAIDeployment.safeParse(data);
+  const parsed = ZAIDeployment.safeParse(data, { reportInput: true });
   if (!parsed.success) {
     const errors = parsed.error.issues.map((iss) => ({
       ...locate(iss.path, iss),
