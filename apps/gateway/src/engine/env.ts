@@ -19,6 +19,8 @@ const ZEngineEnv = z.object({
   ENGINE_DEFAULT_MAX_TOKENS: int(256, 1, 1 << 20),
   /** Seed used when the model file is missing and is generated. */
   ENGINE_MODEL_SEED: int(42, 0, 0xffffffff),
+  /** Optional bearer key the engine requires on /v1/* (the gateway's endpoint then stores it encrypted). */
+  ENGINE_API_KEY: z.string().min(8).optional(),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
 });
 

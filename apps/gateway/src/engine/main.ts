@@ -21,6 +21,7 @@ const engine = createEngineServer({
   getRuntime: () => runtime,
   getLoadError: () => loadError,
   log,
+  apiKey: env.ENGINE_API_KEY,
 });
 
 engine.server.on("error", (e) => {

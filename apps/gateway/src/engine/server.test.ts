@@ -34,11 +34,42 @@ describe("engine server while loading", () => {
   });
 
   it("lists the model, and rejects unknown routes and methods", async () => {
-    expect(await (await fetch(`${url}/v1/models`)).json()).toMatchObject({ data: [{ id: "aitk-tiny", object: "model" }] });
+    expect(await (await fetch(`${url}/v1/models`)).json()).toMatchObject({
+      data: [{ id: "aitk-tiny", object: "model" }],
+    });
     expect((await fetch(`${url}/v1/models/other`)).status).toBe(404);
     expect((await fetch(`${url}/v1/completions`)).status).toBe(405);
     const missing = await fetch(`${url}/v2/x`);
     expect(missing.status).toBe(404);
-    expect(await missing.json()).toMatchObject({ error: { type: "invalid_request_error", code: "unknown_url" } });
+    expect(await missing.json()).toMatchObject({
+      error: { type: "invalid_request_error", code: "unknown_url" },
+    });
+  });
+});
+
+describe("engine server with an API key", () => {
+  it("requires the bearer key on /v1 but not on health checks", async () => {
+    const keyed = createEngineServer({
+      modelName: "m",
+      defaultMaxTokens: 16,
+      getRuntime: () => undefined,
+      getLoadError: () => undefined,
+      log: () => undefined,
+      apiKey: "s3cret-key",
+    });
+    await new Promise<void>((ok) => keyed.server.listen(0, "127.0.0.1", ok));
+    const base = `http://127.0.0.1:${(keyed.server.address() as AddressInfo).port}`;
+    try {
+      const denied = await fetch(`${base}/v1/models`, { headers: { authorization: "Bearer wrong" } });
+      expect(denied.status).toBe(401);
+      expect(await denied.json()).toMatchObject({ error: { code: "invalid_api_key" } });
+      expect((await fetch(`${base}/v1/models`)).status).toBe(401);
+      expect(
+        (await fetch(`${base}/v1/models`, { headers: { authorization: "Bearer s3cret-key" } })).status,
+      ).toBe(200);
+      expect((await fetch(`${base}/health`)).status).toBe(200);
+    } finally {
+      await keyed.drain(100);
+    }
   });
 });

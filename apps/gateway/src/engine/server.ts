@@ -1,5 +1,5 @@
 // The engine's HTTP server (plain node:http): routing, error mapping, request logs, in-flight tracking.
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { ApiError } from "./errors";
 import { chatCompletions, completions, embeddings, type THandlerContext } from "./handlers";
@@ -13,6 +13,8 @@ export interface TEngineServerOptions {
   /** Set when loading failed: /ready reports it. */
   getLoadError: () => string | undefined;
   log: (level: "info" | "warn" | "error" | "debug", msg: string, extra?: Record<string, unknown>) => void;
+  /** When set, /v1/* needs `Authorization: Bearer <apiKey>` (so local processes cannot bypass the gateway). */
+  apiKey?: string;
 }
 
 export interface TEngineServer {
@@ -34,6 +36,14 @@ export function createEngineServer(opts: TEngineServerOptions): TEngineServer {
   let inFlight = 0;
   let draining = false;
   const idle: (() => void)[] = [];
+
+  const digest = (v: string) => createHash("sha256").update(v).digest();
+  const keyDigest = opts.apiKey ? digest(opts.apiKey) : undefined;
+  const authorized = (req: IncomingMessage) => {
+    if (!keyDigest) return true;
+    const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? "");
+    return m?.[1] !== undefined && timingSafeEqual(digest(m[1].trim()), keyDigest);
+  };
 
   const modelObject = () => ({ id: opts.modelName, object: "model", created, owned_by: "aitk" });
 
@@ -62,6 +72,14 @@ export function createEngineServer(opts: TEngineServerOptions): TEngineServer {
         ...(error ? { error } : {}),
       });
     }
+    if (path.startsWith("/v1/") && !authorized(req))
+      throw new ApiError(
+        401,
+        "Incorrect API key provided.",
+        "invalid_request_error",
+        null,
+        "invalid_api_key",
+      );
     if (method === "GET" && path === "/v1/models")
       return sendJson(res, 200, { object: "list", data: [modelObject()] });
     if (method === "GET" && path.startsWith("/v1/models/")) {
