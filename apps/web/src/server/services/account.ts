@@ -6,12 +6,12 @@ import { createOrgForUser } from "./org";
 
 export const ZSignUp = z.object({
   name: z.string().trim().max(100).optional(),
-  email: z.string().trim().toLowerCase().email("email must be a valid e-mail address").max(254),
+  email: z.string().trim().toLowerCase().email("must be a valid e-mail address").max(254),
   password: z
     .string()
-    .min(10, "password must have at least 10 characters")
-    .max(200, "password must have at most 200 characters"),
-  orgName: z.string().trim().min(1, "organization name is required").max(100),
+    .min(10, "must have at least 10 characters")
+    .max(200, "must have at most 200 characters"),
+  orgName: z.string().trim().min(1, "is required").max(100),
 });
 export type TSignUp = z.input<typeof ZSignUp>;
 

@@ -6,7 +6,7 @@ import { audit } from "./audit";
 import { publishInvalidate } from "./invalidate";
 
 export const ZCreateApiKey = z.object({
-  name: z.string().trim().min(1, "name is required").max(100),
+  name: z.string().trim().min(1, "is required").max(100),
   scopes: z.array(z.enum(API_KEY_SCOPES)).min(1).default(["inference", "read", "write"]),
   allowedModels: z.array(z.string().trim().min(1).max(200)).max(100).default([]),
   expiresAt: z.coerce.date().nullable().optional(),

@@ -19,9 +19,9 @@ export async function listContainers(ctx: TServiceCtx, hostId: string, opts: { a
 export const ZContainerLogsQuery = z.object({
   containerId: z
     .string()
-    .min(1, "containerId is required")
+    .min(1, "is required")
     .max(128)
-    .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, "containerId must be a container id or name"),
+    .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, "must be a container id or name"),
   tail: z.coerce.number().int().min(1).max(5000).default(200),
 });
 

@@ -8,9 +8,9 @@ import { enqueue } from "./jobs";
 const ZHostName = z
   .string()
   .trim()
-  .min(1, "name is required")
+  .min(1, "is required")
   .max(64)
-  .regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/, "name may use letters, digits, '.', '_' and '-'");
+  .regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/, "may use letters, digits, '.', '_' and '-'");
 
 const ZPem = z.string().trim().max(20_000);
 
@@ -18,19 +18,19 @@ const ZPem = z.string().trim().max(20_000);
 export const ZDockerConnection = z.discriminatedUnion("type", [
   z.object({
     type: z.literal("unix"),
-    socketPath: z.string().trim().min(1).max(500).startsWith("/", "socketPath must be an absolute path"),
+    socketPath: z.string().trim().min(1).max(500).startsWith("/", "must be an absolute path"),
   }),
   z.object({
     type: z.literal("tcp"),
-    host: z.string().trim().min(1, "host is required").max(253),
+    host: z.string().trim().min(1, "is required").max(253),
     port: z.number().int().min(1).max(65535).default(2376),
     tls: z.object({ ca: ZPem.optional(), cert: ZPem.optional(), key: ZPem.optional() }).optional(),
   }),
   z.object({
     type: z.literal("ssh"),
-    host: z.string().trim().min(1, "host is required").max(253),
+    host: z.string().trim().min(1, "is required").max(253),
     port: z.number().int().min(1).max(65535).default(22),
-    username: z.string().trim().min(1, "username is required").max(64),
+    username: z.string().trim().min(1, "is required").max(64),
     privateKey: ZPem.optional(),
     passphrase: z.string().max(500).optional(),
     password: z.string().max(500).optional(),

@@ -11,10 +11,10 @@ export const ZRegisterModel = z.object({
   name: z
     .string()
     .trim()
-    .min(1, "name is required")
+    .min(1, "is required")
     .max(128)
-    .regex(/^[a-zA-Z0-9][a-zA-Z0-9._:/-]*$/, "name may use letters, digits and . _ : / -"),
-  upstreamUrl: z.string().trim().min(1, "upstreamUrl is required").max(2000),
+    .regex(/^[a-zA-Z0-9][a-zA-Z0-9._:/-]*$/, "may use letters, digits and . _ : / -"),
+  upstreamUrl: z.string().trim().min(1, "is required").max(2000),
   upstreamApiKey: z.string().min(1).max(1000).optional(),
   upstreamModel: z.string().trim().min(1).max(200).optional(),
   description: z.string().trim().max(500).optional(),

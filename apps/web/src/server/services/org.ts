@@ -48,7 +48,7 @@ export async function getOrg(ctx: TServiceCtx): Promise<TOrgOut & { role: Role }
 }
 
 export const ZUpdateOrg = z.object({
-  name: z.string().trim().min(1, "name is required").max(100).optional(),
+  name: z.string().trim().min(1, "is required").max(100).optional(),
   allowPrivateUpstreams: z.boolean().optional(),
   allowLoopbackUpstreams: z.boolean().optional(),
   logPrompts: z.boolean().optional(),
@@ -159,7 +159,7 @@ const INVITE_TTL_MS = 7 * 24 * 3600 * 1000;
 export const hashInviteToken = (token: string) => createHash("sha256").update(token).digest("hex");
 
 export const ZCreateInvite = z.object({
-  email: z.string().trim().toLowerCase().email("email must be a valid e-mail address").max(254),
+  email: z.string().trim().toLowerCase().email("must be a valid e-mail address").max(254),
   role: ZRole.default("member"),
 });
 
@@ -286,7 +286,7 @@ export const slugify = (name: string) =>
     .replace(/^-+|-+$/g, "")
     .slice(0, 40) || "org";
 
-export const ZCreateOrg = z.object({ name: z.string().trim().min(1, "name is required").max(100) });
+export const ZCreateOrg = z.object({ name: z.string().trim().min(1, "is required").max(100) });
 
 export async function createOrgForUser(
   deps: TDeps,

@@ -1,8 +1,8 @@
 import NextAuth from "next-auth";
-import { getAuthOptions } from "@/server/auth/options";
-import { getDeps } from "@/server/deps";
-import { clientIp } from "@/server/rest/handler";
-import { checkSignIn, limitMessage } from "@/server/services/signInLimiter";
+import { getAuthOptions } from "../../../../server/auth/options";
+import { getDeps } from "../../../../server/deps";
+import { clientIp } from "../../../../server/rest/handler";
+import { checkSignIn, limitMessage } from "../../../../server/services/signInLimiter";
 
 export const dynamic = "force-dynamic";
 

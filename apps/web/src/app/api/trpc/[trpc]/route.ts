@@ -1,8 +1,12 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { sessionFromRequest, requestedOrgFromRequest, ACTIVE_ORG_COOKIE } from "@/server/auth/session";
-import { getDeps } from "@/server/deps";
-import { clientIp } from "@/server/rest/handler";
-import { appRouter } from "@/server/routers/_app";
+import {
+  sessionFromRequest,
+  requestedOrgFromRequest,
+  ACTIVE_ORG_COOKIE,
+} from "../../../../server/auth/session";
+import { getDeps } from "../../../../server/deps";
+import { clientIp } from "../../../../server/rest/handler";
+import { appRouter } from "../../../../server/routers/_app";
 
 export const dynamic = "force-dynamic";
 

@@ -1,5 +1,5 @@
 import { DomainError } from "@aitk/core/errors";
-import { errorResponse } from "@/server/rest/handler";
+import { errorResponse } from "../../../../server/rest/handler";
 
 export const dynamic = "force-dynamic";
 

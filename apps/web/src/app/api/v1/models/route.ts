@@ -1,5 +1,5 @@
-import { toHandler } from "@/server/rest/handler";
-import * as routes from "@/server/rest/routes";
+import { toHandler } from "../../../../server/rest/handler";
+import * as routes from "../../../../server/rest/routes";
 
 export const dynamic = "force-dynamic";
 export const GET = toHandler(routes.listModels);

@@ -1,8 +1,9 @@
-import { buildOpenApi } from "@/server/rest/openapi";
+import { getEnv } from "../../../../env";
+import { buildOpenApi } from "../../../../server/rest/openapi";
 
 export const dynamic = "force-dynamic";
 
 export function GET(req: Request) {
-  const origin = new URL(req.url).origin;
+  const origin = getEnv().NEXTAUTH_URL?.replace(/\/$/, "") ?? new URL(req.url).origin;
   return Response.json(buildOpenApi(`${origin}/api/v1`));
 }

@@ -1,10 +1,10 @@
 // Live job progress and log lines as Server-Sent Events for the dashboard. The session's active org
 // must own the job. Events: `job` (row snapshot), `log`, `progress`, `end`.
 import { followJobLogs, readJobLogs, readPersistedJobLogs } from "@aitk/db/jobs/logs";
-import { requestedOrgFromRequest, sessionFromRequest } from "@/server/auth/session";
-import { getDeps } from "@/server/deps";
-import { toJobOut } from "@/server/services/jobs";
-import { resolveMembership } from "@/server/services/org";
+import { requestedOrgFromRequest, sessionFromRequest } from "../../../../../server/auth/session";
+import { getDeps } from "../../../../../server/deps";
+import { toJobOut } from "../../../../../server/services/jobs";
+import { resolveMembership } from "../../../../../server/services/org";
 
 export const dynamic = "force-dynamic";
 
