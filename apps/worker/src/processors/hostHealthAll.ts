@@ -1,12 +1,13 @@
-// Scheduled sweep: checks every Docker host of every org and stores the reports on the Host rows. It
-// works inline instead of fanning out host.health jobs so the schedule does not flood the Job table.
+// Scheduled sweep: checks every host (Docker or Kubernetes) of every org and stores the reports on the
+// Host rows. It works inline instead of fanning out host.health jobs, so the schedule does not flood
+// the Job table.
 import { checkHostHealth, recordHostHealth } from "@aitk/db/docker/health";
 import { defineProcessor } from "../processor";
 
 const PARALLEL = 4;
 
 export default defineProcessor("host.healthAll", async (ctx) => {
-  const hosts = await ctx.prisma.host.findMany({ where: { kind: "docker" }, orderBy: { id: "asc" } });
+  const hosts = await ctx.prisma.host.findMany({ orderBy: { id: "asc" } });
   let healthy = 0;
   let next = 0;
   const run = async () => {

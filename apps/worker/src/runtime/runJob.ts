@@ -35,11 +35,14 @@ export const errorMessage = (e: unknown): string =>
 
 /** Resolves once the signal aborts and the grace period has passed (a handler ignoring its signal). */
 function abandonedAfterAbort(signal: AbortSignal, graceMs: number): Promise<never> {
-  return new Promise((_resolve, reject) => {
+  const p = new Promise<never>((_resolve, reject) => {
     const fire = () => setTimeout(() => reject(signal.reason), graceMs).unref();
     if (signal.aborted) fire();
     else signal.addEventListener("abort", fire, { once: true });
   });
+  // An abort arriving after the handler already settled the race must not surface as unhandled.
+  p.catch(() => undefined);
+  return p;
 }
 
 export async function runJob<N extends TJobName>(

@@ -20,7 +20,8 @@ export type THostConnectOptions = {
   timeoutMs?: number;
 };
 
-function credentialsOf(host: THostTarget, opts: THostConnectOptions): THostCredentials {
+/** The host's decrypted credentials ({} when it has none). */
+export function hostCredentials(host: THostTarget, opts: THostConnectOptions): THostCredentials {
   if (!host.credentialsEnc) return {};
   const decrypt =
     opts.decrypt ?? (opts.secretKeyHex ? (enc: string) => decryptSecret(enc, opts.secretKeyHex!) : null);
@@ -44,7 +45,7 @@ export function connectDockerHost(host: THostTarget, opts: THostConnectOptions =
   if (host.kind && host.kind !== "docker") {
     throw validationError(`host kind "${host.kind}" is not a Docker engine`, { field: "kind" });
   }
-  const creds = credentialsOf(host, opts);
+  const creds = hostCredentials(host, opts);
   const hasTls = Boolean(creds.cert || creds.key || creds.ca);
   const ep = parseDockerEndpoint(host.endpoint, { tls: hasTls });
   const timeout = opts.timeoutMs ?? 10_000;

@@ -2,9 +2,11 @@ import type { TPrisma } from "../client";
 import {
   connectDockerHost,
   describeDockerError,
+  hostCredentials,
   type THostConnectOptions,
   type THostTarget,
 } from "./connect";
+import { readKubernetesReport } from "./kubernetes";
 
 export type TGpuReport = {
   /** The nvidia container runtime is registered with the engine (docker info Runtimes). */
@@ -19,6 +21,7 @@ export type TGpuReport = {
 export type THostHealth =
   | {
       ok: true;
+      kind: "docker" | "kubernetes";
       version: string;
       apiVersion: string;
       os: string;
@@ -28,8 +31,11 @@ export type THostHealth =
       memBytes: number;
       gpus: TGpuReport;
       images: number;
+      /** Containers (Docker) or pods (Kubernetes). */
       containers: number;
       containersRunning: number;
+      /** Kubernetes nodes; null for a Docker engine. */
+      nodes: number | null;
       latencyMs: number;
       checkedAt: string;
     }
@@ -53,13 +59,15 @@ function countGenericGpus(resources: TGenericResource[] | null | undefined): num
 }
 
 /**
- * Pings the engine and reads `docker version` + `docker info`. Never throws for an unreachable or broken
+ * Docker: pings the engine and reads `docker version` + `docker info`; Kubernetes: reads the API
+ * server's version, nodes and pod counts. Never throws for an unreachable or broken
  * host: the failure comes back as `{ ok: false, error }` so callers can store it.
  */
 export async function checkHostHealth(
   host: THostTarget,
   opts: THostConnectOptions = {},
 ): Promise<THostHealth> {
+  if (host.kind === "kubernetes") return checkKubernetesHealth(host, opts);
   const started = performance.now();
   const checkedAt = new Date().toISOString();
   try {
@@ -94,6 +102,7 @@ export async function checkHostHealth(
     }
     return {
       ok: true,
+      kind: "docker",
       version: version.Version,
       apiVersion: version.ApiVersion,
       os: info.OperatingSystem ?? version.Os,
@@ -110,6 +119,7 @@ export async function checkHostHealth(
       images: info.Images ?? 0,
       containers: info.Containers ?? 0,
       containersRunning: info.ContainersRunning ?? 0,
+      nodes: null,
       latencyMs,
       checkedAt,
     };
@@ -117,6 +127,39 @@ export async function checkHostHealth(
     return {
       ok: false,
       error: describeDockerError(host, e),
+      latencyMs: Math.round(performance.now() - started),
+      checkedAt,
+    };
+  }
+}
+
+async function checkKubernetesHealth(host: THostTarget, opts: THostConnectOptions): Promise<THostHealth> {
+  const started = performance.now();
+  const checkedAt = new Date().toISOString();
+  try {
+    const r = await readKubernetesReport(host.endpoint, hostCredentials(host, opts), opts.timeoutMs ?? 5000);
+    return {
+      ok: true,
+      kind: "kubernetes",
+      version: r.version,
+      apiVersion: r.apiVersion,
+      os: r.os,
+      arch: r.arch,
+      kernel: r.kernel,
+      ncpu: r.ncpu,
+      memBytes: r.memBytes,
+      gpus: { nvidiaRuntime: r.gpuCount > 0, count: r.gpuCount, inUse: 0, runtimes: [] },
+      images: r.images,
+      containers: r.pods,
+      containersRunning: r.podsRunning,
+      nodes: r.nodes,
+      latencyMs: Math.round(performance.now() - started),
+      checkedAt,
+    };
+  } catch (e) {
+    return {
+      ok: false,
+      error: `${host.endpoint}: ${e instanceof Error ? e.message : String(e)}`,
       latencyMs: Math.round(performance.now() - started),
       checkedAt,
     };
