@@ -10,4 +10,6 @@ export const commands: Record<string, () => Promise<TCommand>> = {
   encrypt: async () => (await import("./crypt")).encryptCommand,
   decrypt: async () => (await import("./crypt")).decryptCommand,
   doctor: async () => (await import("./doctor")).default,
+  simulate: async () => (await import("./simulate")).default,
+  deploy: async () => (await import("./deploy")).default,
 };

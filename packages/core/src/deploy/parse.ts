@@ -135,9 +135,11 @@ function describeIssue(iss: z.core.$ZodIssue): string {
   switch (iss.code) {
     case "unrecognized_keys":
       return `unknown field${iss.keys.length > 1 ? "s" : ""} ${iss.keys.map((k) => `"${k}"`).join(", ")}`;
-    case "invalid_value":
+    case "invalid_value": {
       if (iss.values.length === 1) return `expected ${JSON.stringify(iss.values[0])}`;
-      return `expected one of ${iss.values.map((v) => JSON.stringify(v)).join(", ")}`;
+      const hint = typeof iss.input === "string" ? suggest(iss.input, iss.values.map(String)) : undefined;
+      return `expected one of ${iss.values.map((v) => JSON.stringify(v)).join(", ")}${hint ? ` (did you mean "${hint}"?)` : ""}`;
+    }
     case "invalid_type":
       return iss.input === undefined
         ? `missing required field (${iss.expected})`
@@ -151,6 +153,55 @@ function describeIssue(iss: z.core.$ZodIssue): string {
     default:
       return iss.message;
   }
+}
+
+// Common spellings from other tools (the seed itself says "Kubernetes (k8s + K3s)").
+const ALIASES: Record<string, string> = {
+  k8s: "kubernetes",
+  k3s: "kubernetes",
+  kube: "kubernetes",
+  compose: "docker-compose",
+  "docker compose": "docker-compose",
+  ecs: "aws-ecs",
+  cloudrun: "cloud-run",
+  "gcp-cloud-run": "cloud-run",
+  aci: "azure-aci",
+  llamacpp: "llama.cpp",
+  "llama-cpp": "llama.cpp",
+  "text-generation-inference": "tgi",
+  bluegreen: "blue-green",
+};
+
+function suggest(input: string, choices: string[]): string | undefined {
+  const k = input.toLowerCase();
+  const alias = ALIASES[k];
+  if (alias && choices.includes(alias)) return alias;
+  let best: string | undefined;
+  let bestD = Math.max(2, Math.floor(k.length / 3)) + 1;
+  for (const c of choices) {
+    const d = distance(k, c.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+function distance(a: string, b: string): number {
+  if (a.length > 64 || b.length > 64) return 99;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++)
+      cur[j] = Math.min(
+        (prev[j] ?? 0) + 1,
+        (cur[j - 1] ?? 0) + 1,
+        (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    prev = cur;
+  }
+  return prev[b.length] ?? 99;
 }
 
 function typeName(v: unknown): string {
