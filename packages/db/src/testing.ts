@@ -88,7 +88,7 @@ async function buildTemplate(baseUrl: string, migrationsDir: string): Promise<st
   });
 }
 
-let staleSweep: Promise<void> | undefined;
+let swept = false;
 
 /** Test databases carry their creation time in the name; ones left by crashed runs are removed later. */
 async function dropStaleTestDatabases(baseUrl: string): Promise<void> {
@@ -109,7 +109,10 @@ async function dropStaleTestDatabases(baseUrl: string): Promise<void> {
 export async function createTestDatabase(options: TCreateTestDatabaseOptions = {}): Promise<TTestDatabase> {
   const baseUrl = options.baseUrl ?? defaultBaseUrl();
   const template = await ensureTemplate(baseUrl, options.migrationsDir ?? defaultMigrationsDir);
-  staleSweep ??= dropStaleTestDatabases(baseUrl).catch(() => {});
+  if (!swept) {
+    swept = true;
+    void dropStaleTestDatabases(baseUrl).catch(() => {});
+  }
   const name = `${TEST_DB_PREFIX}${Date.now().toString(36)}_${randomBytes(5).toString("hex")}`;
   await withAdmin(baseUrl, (admin) =>
     admin.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(template)}`),

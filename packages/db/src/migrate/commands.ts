@@ -73,9 +73,10 @@ export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
 export type TCreateResult = { name: string; file: string; script: string } | { name: null };
 
 /**
- * `prisma migrate dev --create-only`: diff the migrations folder (replayed on a shadow database)
- * against schema.prisma and write the difference as a new migration. Refuses when the development
- * database has drifted from the migrations, as Prisma would before offering a reset.
+ * `prisma migrate dev --create-only`: apply pending migrations to the development database, diff the
+ * migrations folder (replayed on a shadow database) against schema.prisma and write the difference as
+ * a new migration (not applied: `deploy` does that). Refuses when the development database has drifted
+ * from the migrations, as Prisma would before offering a reset.
  */
 export async function createMigration(options: TMigrateOptions & { name: string }): Promise<TCreateResult> {
   if (!/^[A-Za-z0-9_]+$/.test(options.name)) {
@@ -84,8 +85,15 @@ export async function createMigration(options: TMigrateOptions & { name: string 
   await ensureDatabase(options.databaseUrl);
   return withEngine(options, async (engine, { schemaPath, schemaContent, migrationsDir }) => {
     const migrationsList = await readMigrationsList(migrationsDir);
-    // Also primes the engine's shadow database support: createMigration alone fails without it.
-    const diagnostic = await engine.devDiagnostic({ migrationsList, filters });
+    // Like `migrate dev`: bring the development database up to date, then check it for drift. The
+    // drift check (on a shadow database) is also what lets createMigration find the shadow database
+    // factory at all; without it the engine fails with "shadow DB must be provided".
+    let diagnostic = await engine.devDiagnostic({ migrationsList, filters });
+    if (diagnostic.action.tag !== "reset") {
+      const applied = await engine.applyMigrations({ migrationsList, filters });
+      if (applied.appliedMigrationNames.length)
+        diagnostic = await engine.devDiagnostic({ migrationsList, filters });
+    }
     if (diagnostic.action.tag === "reset") {
       throw new Error(`the database has drifted from prisma/migrations: ${diagnostic.action.reason}`);
     }

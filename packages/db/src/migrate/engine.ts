@@ -11,22 +11,30 @@ type TGlue = typeof import("@prisma/schema-engine-wasm") & {
   __wbg_set_wasm(exports: WebAssembly.Exports): void;
 };
 
-let modulePromise: Promise<{ glue: TGlue; module: WebAssembly.Module }> | undefined;
+let gluePromise: Promise<TGlue> | undefined;
 
 /**
  * The package's main entry imports the .wasm file as an ES module, which Node 20 cannot do; load the
- * JS glue and instantiate the wasm ourselves. One instance per engine: the glue holds a single
- * module-level `wasm` binding, so engines are not run concurrently in one process.
+ * JS glue and instantiate the wasm ourselves. Once per process: the glue keeps module-level state
+ * (memory views, closure tables) bound to one instance, and the engine leaves timers behind that call
+ * back into it, so swapping in a second instance corrupts the first one's callbacks.
  */
-function loadModule(): Promise<{ glue: TGlue; module: WebAssembly.Module }> {
-  modulePromise ??= (async () => {
+function loadGlue(): Promise<TGlue> {
+  gluePromise ??= (async () => {
     const require = createRequire(import.meta.url);
     const gluePath = require.resolve("@prisma/schema-engine-wasm/schema_engine_bg");
     const glue = (await import("@prisma/schema-engine-wasm/schema_engine_bg")) as unknown as TGlue;
     const bytes = readFileSync(path.join(path.dirname(gluePath), "schema_engine_bg.wasm"));
-    return { glue, module: await WebAssembly.compile(bytes) };
+    const module = await WebAssembly.compile(bytes);
+    const instance = new WebAssembly.Instance(module, { "./schema_engine_bg.js": glue as never });
+    glue.__wbg_set_wasm(instance.exports);
+    (instance.exports.__wbindgen_start as () => void)();
+    return glue;
   })();
-  return modulePromise;
+  gluePromise.catch(() => {
+    gluePromise = undefined;
+  });
+  return gluePromise;
 }
 
 export type TEngineHandle = {
@@ -44,11 +52,7 @@ export type TStartEngineOptions = {
 };
 
 export async function startEngine(options: TStartEngineOptions): Promise<TEngineHandle> {
-  const { glue, module } = await loadModule();
-  const instance = new WebAssembly.Instance(module, { "./schema_engine_bg.js": glue as never });
-  glue.__wbg_set_wasm(instance.exports);
-  (instance.exports.__wbindgen_start as () => void)();
-
+  const glue = await loadGlue();
   const factory = new MigrationAdapterFactory(options.databaseUrl);
   const engine = await glue.SchemaEngine.new(
     { datamodels: [[options.schemaPath, options.schemaContent]] },
