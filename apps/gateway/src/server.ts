@@ -254,6 +254,16 @@ export async function createGateway(env: TGatewayEnv, opts: TCreateGatewayOption
     });
   }
   const sub = createRedis(env.REDIS_URL, { blocking: true });
+  // Connection errors are expected during a Redis outage (fail mode and spool take over): log them
+  // at most every 5 s instead of ioredis' unhandled-error noise.
+  let lastRedisError = 0;
+  const onRedisError = (err: Error) => {
+    if (Date.now() - lastRedisError < 5_000) return;
+    lastRedisError = Date.now();
+    log.warn({ err: err.message }, "redis connection error");
+  };
+  redis.on("error", onRedisError);
+  sub.on("error", onRedisError);
   const metrics = new GatewayMetrics();
   const pools = new UpstreamPools(env.GATEWAY_UPSTREAM_CONNECTIONS, env.GATEWAY_UPSTREAM_TIMEOUT_MS);
   const keys = new KeyCache(prisma, env.GATEWAY_KEY_CACHE_TTL_MS);

@@ -196,6 +196,29 @@ describe("gateway with the official openai client", () => {
     expect(e429.headers.get("x-ratelimit-limit-requests")).toBe("2");
   });
 
+  it("token limits reserve prompt + max_tokens before forwarding and reconcile to real usage", async () => {
+    const k = (await seedKey(db.prisma, orgId, { tpmLimit: 1000 })).key;
+    const tooBig = await client(k)
+      .chat.completions.create({
+        model: "tiny",
+        messages: [{ role: "user", content: "x" }],
+        max_tokens: 5000,
+      })
+      .catch((e) => e);
+    expect(tooBig).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(tooBig.code).toBe("rate_limit_exceeded_tokens");
+    // 600 reserved, ~15 really used: after reconciliation another 600 fits in the 1000/min budget.
+    const first = await client(k)
+      .chat.completions.create({ model: "tiny", messages: [{ role: "user", content: "x" }], max_tokens: 600 })
+      .withResponse();
+    expect(Number(first.response.headers.get("x-ratelimit-remaining-tokens"))).toBeLessThan(400);
+    const second = await client(k)
+      .chat.completions.create({ model: "tiny", messages: [{ role: "user", content: "x" }], max_tokens: 600 })
+      .withResponse();
+    expect(second.response.status).toBe(200);
+    expect(Number(second.response.headers.get("x-ratelimit-limit-tokens"))).toBe(1000);
+  });
+
   it("revocation takes effect within 1 s through aitk:invalidate", async () => {
     const k = await seedKey(db.prisma, orgId);
     await client(k.key).models.list();

@@ -3,6 +3,21 @@ import pino from "pino";
 
 export type TLogger = pino.Logger;
 
+/** Values the gateway itself produces (ids, slugs, numbers, enums) are safe; these keys may carry user data. */
+const RISKY = ["prompt", "err", "error", "body", "detail", "event", "reason", "msg", "message", "url"];
+
+/** Redacts only fields that can hold user text, so the per-request access line stays cheap. */
+function redactRecord(obj: Record<string, unknown>): Record<string, unknown> {
+  let out: Record<string, unknown> | null = null;
+  for (const k of RISKY) {
+    const v = obj[k];
+    if (v === undefined || typeof v === "number" || typeof v === "boolean") continue;
+    out ??= { ...obj };
+    out[k] = redactPiiDeep(v);
+  }
+  return out ?? obj;
+}
+
 /**
  * JSON logs on stdout. Every record passes through PII redaction (e-mails, card numbers, SSN-like
  * numbers, API keys); authorization headers are removed by path. Prompt text is only ever logged for
@@ -18,7 +33,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
         remove: true,
       },
       formatters: {
-        log: (obj) => redactPiiDeep(obj) as Record<string, unknown>,
+        log: redactRecord,
       },
       hooks: {
         logMethod(args, method) {

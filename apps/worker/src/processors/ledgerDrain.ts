@@ -1,6 +1,12 @@
 import { hostname } from "node:os";
 import { effectivePrice, costPicoUsd } from "@aitk/core/usage/pricing";
-import { LEDGER_FIELD, LEDGER_GROUP, LEDGER_STREAM, ZUsageEvent, type TUsageEvent } from "@aitk/core/usage/event";
+import {
+  LEDGER_FIELD,
+  LEDGER_GROUP,
+  LEDGER_STREAM,
+  ZUsageEvent,
+  type TUsageEvent,
+} from "@aitk/core/usage/event";
 import type { TPrisma } from "@aitk/db";
 import type { Redis } from "ioredis";
 
@@ -19,7 +25,13 @@ export type TDrainOptions = {
   log?: (msg: string, extra?: Record<string, unknown>) => void;
 };
 
-export type TDrainResult = { read: number; inserted: number; acked: number; invalid: number; claimed: number };
+export type TDrainResult = {
+  read: number;
+  inserted: number;
+  acked: number;
+  invalid: number;
+  claimed: number;
+};
 
 type TEntry = [id: string, fields: string[]];
 
@@ -71,7 +83,14 @@ async function toRows(prisma: TPrisma, events: TUsageEvent[]) {
       ttftMs: e.ttftMs,
       durationMs: e.durationMs,
       // Failed and refused requests cost nothing; the per-request fee applies to served ones.
-      costPicoUsd: price && e.outcome !== "rate_limited" ? costPicoUsd(e.promptTokens, e.completionTokens, e.outcome === "ok" ? price : { ...price, requestMicroUsd: 0 }) : 0n,
+      costPicoUsd:
+        price && e.outcome !== "rate_limited"
+          ? costPicoUsd(
+              e.promptTokens,
+              e.completionTokens,
+              e.outcome === "ok" ? price : { ...price, requestMicroUsd: 0 },
+            )
+          : 0n,
       upstream: e.upstream,
       createdAt: at,
     };
@@ -83,7 +102,11 @@ async function toRows(prisma: TPrisma, events: TUsageEvent[]) {
  * fails (e.g. an event of a deleted org violates the foreign key), rows go one by one: FK failures are
  * dropped (the org is gone), anything else leaves the rest pending for the next run.
  */
-async function insert(prisma: TPrisma, ids: string[], events: TUsageEvent[]): Promise<{ done: string[]; inserted: number }> {
+async function insert(
+  prisma: TPrisma,
+  ids: string[],
+  events: TUsageEvent[],
+): Promise<{ done: string[]; inserted: number }> {
   if (events.length === 0) return { done: [], inserted: 0 };
   const rows = await toRows(prisma, events);
   try {
@@ -97,7 +120,8 @@ async function insert(prisma: TPrisma, ids: string[], events: TUsageEvent[]): Pr
         inserted += (await prisma.usageEvent.createMany({ data: [rows[i]!], skipDuplicates: true })).count;
         done.push(ids[i]!);
       } catch (e) {
-        if ((e as { code?: string }).code === "P2003" || String(e).includes("foreign key")) done.push(ids[i]!);
+        if ((e as { code?: string }).code === "P2003" || String(e).includes("foreign key"))
+          done.push(ids[i]!);
         else break;
       }
     }
@@ -130,7 +154,11 @@ export async function drainLedger(opts: TDrainOptions): Promise<TDrainResult> {
     result.inserted += inserted;
     const ack = [...done, ...invalid];
     if (ack.length) {
-      await redis.multi().xack(stream, group, ...ack).xdel(stream, ...ack).exec();
+      await redis
+        .multi()
+        .xack(stream, group, ...ack)
+        .xdel(stream, ...ack)
+        .exec();
       result.acked += ack.length;
     }
     return done.length === ids.length;
@@ -139,11 +167,15 @@ export async function drainLedger(opts: TDrainOptions): Promise<TDrainResult> {
   // Entries a crashed consumer read but never acknowledged.
   let cursor = "0-0";
   do {
-    const r = (await redis.xautoclaim(stream, group, consumer, opts.claimIdleMs ?? 30_000, cursor, "COUNT", batch)) as [
-      string,
-      TEntry[],
-      string[]?,
-    ];
+    const r = (await redis.xautoclaim(
+      stream,
+      group,
+      consumer,
+      opts.claimIdleMs ?? 30_000,
+      cursor,
+      "COUNT",
+      batch,
+    )) as [string, TEntry[], string[]?];
     cursor = r[0];
     const entries = r[1].filter((e) => e && Array.isArray(e[1]));
     result.claimed += entries.length;

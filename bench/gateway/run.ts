@@ -1,0 +1,353 @@
+// Gateway benchmark (a script, not a test): direct vs our gateway (auth, rate limits, ledger on) vs
+// Portkey gateway 1.15.2, all on loopback, load from wrk. See README.md in this folder.
+//
+//   npx tsx bench/gateway/run.ts [--duration=8] [--warmup=2] [--no-portkey] [--log-level=info]
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, openSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { generateApiKey } from "@aitk/core/crypto/apiKeys";
+import { createRedis } from "@aitk/db";
+import { createTestDatabase } from "@aitk/db/testing";
+
+const args = new Map(
+  process.argv.slice(2).map((a) => {
+    const s = a.replace(/^--/, "");
+    const i = s.indexOf("=");
+    return (i < 0 ? [s, "true"] : [s.slice(0, i), s.slice(i + 1)]) as [string, string];
+  }),
+);
+const DURATION = Number(args.get("duration") ?? 8);
+const WARMUP = Number(args.get("warmup") ?? 2);
+const WITH_PORTKEY = !args.has("no-portkey") && (!args.get("only") || args.get("only")!.includes("portkey"));
+const LOG_LEVEL = args.get("log-level") ?? "info";
+/** e.g. --only=direct,aitk to skip targets; --node-args="--cpu-prof" for the gateway process. */
+const ONLY = args.get("only")?.split(",") ?? null;
+const SCENARIOS = args.get("scenarios")?.split(",") ?? ["20ms", "instant"];
+const GW_NODE_ARGS = args.get("node-args")?.split(" ").filter(Boolean) ?? [];
+const PORTKEY_DIR = process.env.PORTKEY_DIR ?? "/tmp/portkey";
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const children: ChildProcess[] = [];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+async function waitHttp(
+  url: string,
+  headers: Record<string, string> = {},
+  timeoutMs = 30_000,
+): Promise<void> {
+  const t = Date.now();
+  for (;;) {
+    try {
+      const r = await fetch(url, { headers });
+      await r.arrayBuffer();
+      if (r.status < 500) return;
+    } catch {}
+    if (Date.now() - t > timeoutMs) throw new Error(`${url} did not come up`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function ensureWrk(): void {
+  try {
+    execFileSync("wrk", ["--version"], { stdio: "ignore" });
+  } catch (e) {
+    // wrk --version exits 1 but runs; only a missing binary throws ENOENT.
+    if ((e as { code?: string }).code === "ENOENT") {
+      throw new Error("wrk is not installed: flock /tmp/aitk-apt.lock apt-get install -y wrk");
+    }
+  }
+}
+
+function ensurePortkey(): string {
+  const entry = join(PORTKEY_DIR, "node_modules/@portkey-ai/gateway/build/start-server.js");
+  if (existsSync(entry)) return entry;
+  mkdirSync(PORTKEY_DIR, { recursive: true });
+  // Newer @hono/node-server breaks Portkey streaming (TypeError: immutable); pin what its lockfile has.
+  writeFileSync(
+    join(PORTKEY_DIR, "package.json"),
+    JSON.stringify({
+      private: true,
+      dependencies: { "@portkey-ai/gateway": "1.15.2" },
+      overrides: { "@hono/node-server": "1.13.5", hono: "4.9.7" },
+    }),
+  );
+  console.log(`installing @portkey-ai/gateway@1.15.2 into ${PORTKEY_DIR} …`);
+  execFileSync("npm", ["install", "--no-audit", "--no-fund"], { cwd: PORTKEY_DIR, stdio: "inherit" });
+  return entry;
+}
+
+/**
+ * stdout "pipe" only for processes whose output is read; the others write to a file. (wrk runs
+ * synchronously here, so a piped child's logs would fill the pipe and stall it.)
+ */
+function start(
+  cmd: string,
+  argv: string[],
+  env: Record<string, string> = {},
+  logFile?: string,
+): ChildProcess {
+  const out = logFile ? openSync(logFile, "w") : "pipe";
+  const p = spawn(cmd, argv, { env: { ...process.env, ...env }, stdio: ["ignore", out, "inherit"] });
+  children.push(p);
+  return p;
+}
+
+type TTarget = { name: string; url: string; headers: Record<string, string> };
+type TResult = {
+  rps: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+  requests: number;
+};
+
+function wrkScript(t: TTarget, model: string): string {
+  const body = JSON.stringify({
+    model,
+    messages: [{ role: "user", content: "Say hello in one short sentence." }],
+    max_tokens: 16,
+  });
+  const headers = Object.entries({ "Content-Type": "application/json", ...t.headers })
+    .map(([k, v]) => `wrk.headers["${k}"] = "${v}"`)
+    .join("\n");
+  const file = join(tmpdir(), `aitk-bench-${randomBytes(4).toString("hex")}.lua`);
+  writeFileSync(
+    file,
+    `wrk.method = "POST"
+wrk.body = '${body}'
+${headers}
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('\\nRESULT {"requests":%d,"duration":%d,"errors":%d,"non2xx":%d,"p50":%d,"p90":%d,"p99":%d}\\n',
+    summary.requests, summary.duration, e.connect + e.read + e.write + e.timeout, e.status,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99)))
+end
+`,
+  );
+  return file;
+}
+
+function wrk(t: TTarget, model: string, conns: number, seconds: number): TResult {
+  const script = wrkScript(t, model);
+  const threads = conns === 1 ? 1 : 2;
+  const out = execFileSync(
+    "wrk",
+    [
+      "-t",
+      String(threads),
+      "-c",
+      String(conns),
+      "-d",
+      `${seconds}s`,
+      "--timeout",
+      "10s",
+      "-s",
+      script,
+      t.url,
+    ],
+    { encoding: "utf8" },
+  );
+  const line = out.split("\n").find((l) => l.startsWith("RESULT "));
+  if (!line) throw new Error(`wrk output without result:\n${out}`);
+  const r = JSON.parse(line.slice(7)) as {
+    requests: number;
+    duration: number;
+    errors: number;
+    non2xx: number;
+    p50: number;
+    p90: number;
+    p99: number;
+  };
+  return {
+    rps: r.requests / (r.duration / 1e6),
+    p50: r.p50 / 1000,
+    p90: r.p90 / 1000,
+    p99: r.p99 / 1000,
+    errors: r.errors,
+    non2xx: r.non2xx,
+    requests: r.requests,
+  };
+}
+
+function measure(t: TTarget, model: string, conns: number): TResult {
+  if (WARMUP > 0) wrk(t, model, conns, WARMUP);
+  const r = wrk(t, model, conns, DURATION);
+  console.log(
+    `  ${t.name.padEnd(8)} c=${String(conns).padEnd(3)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms` +
+      (r.errors || r.non2xx ? `  errors ${r.errors} non-2xx ${r.non2xx}` : ""),
+  );
+  return r;
+}
+
+async function main(): Promise<void> {
+  ensureWrk();
+  const portkeyEntry = WITH_PORTKEY ? ensurePortkey() : null;
+
+  // Upstreams (own process).
+  const upProc = start(process.execPath, ["--import", "tsx", join(ROOT, "bench/gateway/upstream.ts"), "20"]);
+  const ports = await new Promise<{ delayed: number; instant: number }>((resolve) => {
+    createInterface({ input: upProc.stdout! }).once("line", (l) => resolve(JSON.parse(l)));
+  });
+
+  // Our gateway with a real org, key, models, Postgres and Redis; limits high enough not to refuse.
+  const db = await createTestDatabase();
+  const prefix = `bench${randomBytes(3).toString("hex")}:`;
+  const org = await db.prisma.organization.create({
+    data: {
+      name: "bench",
+      slug: "bench",
+      plan: "paid",
+      rpmLimit: 1_000_000_000,
+      tpmLimit: 2_000_000_000,
+      allowLoopbackUpstreams: true,
+    },
+  });
+  const k = generateApiKey();
+  await db.prisma.apiKey.create({
+    data: {
+      orgId: org.id,
+      name: "bench",
+      prefix: k.prefix,
+      hash: k.hash,
+      rpmLimit: 1_000_000_000,
+      tpmLimit: 2_000_000_000,
+    },
+  });
+  for (const [name, port] of [
+    ["bench-20ms", ports.delayed],
+    ["bench-0ms", ports.instant],
+  ] as const) {
+    await db.prisma.servedModel.create({
+      data: {
+        orgId: org.id,
+        name,
+        endpoints: { create: [{ orgId: org.id, url: `http://127.0.0.1:${port}/v1` }] },
+      },
+    });
+  }
+  const gwPort = await freePort();
+  const gw = start(
+    process.execPath,
+    [...GW_NODE_ARGS, "--import", "tsx", join(ROOT, "apps/gateway/src/main.ts")],
+    {
+      DATABASE_URL: db.url,
+      AITK_REDIS_PREFIX: prefix,
+      GATEWAY_PORT: String(gwPort),
+      LOG_LEVEL,
+      GATEWAY_LEDGER_SPOOL: join(tmpdir(), `${prefix.slice(0, -1)}-spool.jsonl`),
+    },
+    join(tmpdir(), "aitk-bench-gateway.log"),
+  );
+  void gw;
+  await waitHttp(`http://127.0.0.1:${gwPort}/health`);
+
+  let pkPort = 0;
+  if (portkeyEntry) {
+    pkPort = await freePort();
+    start(
+      process.execPath,
+      [portkeyEntry, `--port=${pkPort}`, "--headless"],
+      {},
+      join(tmpdir(), "aitk-bench-portkey.log"),
+    );
+    await waitHttp(`http://127.0.0.1:${pkPort}/`);
+  }
+
+  const targets = (upstreamPort: number): TTarget[] => {
+    const list: TTarget[] = [
+      { name: "direct", url: `http://127.0.0.1:${upstreamPort}/v1/chat/completions`, headers: {} },
+      {
+        name: "aitk",
+        url: `http://127.0.0.1:${gwPort}/v1/chat/completions`,
+        headers: { Authorization: `Bearer ${k.key}` },
+      },
+    ];
+    if (pkPort) {
+      list.push({
+        name: "portkey",
+        url: `http://127.0.0.1:${pkPort}/v1/chat/completions`,
+        headers: {
+          Authorization: "Bearer dummy",
+          "x-portkey-provider": "openai",
+          "x-portkey-custom-host": `http://127.0.0.1:${upstreamPort}/v1`,
+        },
+      });
+    }
+    return ONLY ? list.filter((t) => ONLY.includes(t.name)) : list;
+  };
+
+  console.log(
+    `machine: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), node ${process.version}; ${DURATION}s runs after ${WARMUP}s warm-up; gateway LOG_LEVEL=${LOG_LEVEL}`,
+  );
+  const results: Record<string, Record<string, TResult>> = {};
+  if (SCENARIOS.includes("20ms")) console.log("\n20 ms upstream:");
+  for (const c of SCENARIOS.includes("20ms") ? [1, 32] : []) {
+    for (const t of targets(ports.delayed)) {
+      results[`20ms c=${c}`] ??= {};
+      results[`20ms c=${c}`]![t.name] = measure(t, t.name === "aitk" ? "bench-20ms" : "bench", c);
+    }
+  }
+  if (SCENARIOS.includes("instant")) console.log("\ninstant upstream (saturation):");
+  for (const t of SCENARIOS.includes("instant") ? targets(ports.instant) : []) {
+    results["instant c=32"] ??= {};
+    results["instant c=32"]![t.name] = measure(t, t.name === "aitk" ? "bench-0ms" : "bench", 32);
+  }
+
+  console.log("\nsummary (added = gateway − direct):");
+  for (const c of SCENARIOS.includes("20ms") ? [1, 32] : []) {
+    const row = results[`20ms c=${c}`]!;
+    const d = row.direct!;
+    for (const g of ["aitk", "portkey"]) {
+      const r = row[g];
+      if (!r) continue;
+      console.log(
+        `  c=${String(c).padEnd(3)} ${g.padEnd(8)} added p50 ${(r.p50 - d.p50).toFixed(2)} ms, added p99 ${(r.p99 - d.p99).toFixed(2)} ms, throughput ${(r.rps / d.rps).toFixed(3)} × direct`,
+      );
+    }
+  }
+  const sat = results["instant c=32"];
+  if (sat?.direct && sat.aitk)
+    console.log(
+      `  saturated: direct ${sat.direct.rps.toFixed(0)} req/s, aitk ${sat.aitk.rps.toFixed(0)} req/s` +
+        (sat.portkey
+          ? `, portkey ${sat.portkey.rps.toFixed(0)} req/s → aitk/portkey = ${(sat.aitk.rps / sat.portkey.rps).toFixed(2)}×`
+          : ""),
+    );
+  writeFileSync(
+    join(tmpdir(), "aitk-gateway-bench.json"),
+    JSON.stringify({ at: new Date().toISOString(), results }, null, 2),
+  );
+
+  for (const p of children) p.kill("SIGTERM");
+  const redis = createRedis("redis://127.0.0.1:6379");
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+    cursor = next;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== "0");
+  redis.disconnect();
+  await new Promise((r) => setTimeout(r, 500));
+  await db.drop();
+}
+
+main().catch((e) => {
+  console.error(e);
+  for (const p of children) p.kill("SIGKILL");
+  process.exit(1);
+});
