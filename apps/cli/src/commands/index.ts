@@ -11,5 +11,6 @@ export const commands: Record<string, () => Promise<TCommand>> = {
   decrypt: async () => (await import("./crypt")).decryptCommand,
   doctor: async () => (await import("./doctor")).default,
   simulate: async () => (await import("./simulate")).default,
+  run: async () => (await import("./run")).default,
   deploy: async () => (await import("./deploy")).default,
 };

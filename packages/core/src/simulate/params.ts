@@ -18,6 +18,8 @@ export interface TFitGroup {
 export interface TGlobalsFitted extends TGlobals {
   act: TActivationCoeffs;
   power: { pBase: number; pMem: number; pCmp: number };
+  /** Median GEMM efficiency of the GEMM-library engines per device family (fallback for unfitted pairs). */
+  familyEtaF?: Record<string, number>;
 }
 
 export interface TFitted {
@@ -36,8 +38,8 @@ export const FITTED = fittedData as TFitted;
 /** How parameters for a pair without its own data are found (also printed by the fitter). */
 export const DERIVATION_RULES = [
   "1. (engine, device) fitted on that device's rows, shrunk towards the engine's family-level fit;",
-  "2. else (engine, device family) fitted on the family's rows (families: nvidia-datacenter, nvidia-consumer, nvidia-edge, amd, apple, intel);",
-  "3. else the engine's pooled fit over every device it was measured on (efficiencies are shares of each device's own spec, so they transfer);",
+  "2. else (engine, device family) fitted on the family's rows, its etaF prior being the median of the other GEMM-library engines on that family (families: nvidia-datacenter, nvidia-consumer, nvidia-edge, amd, apple, intel);",
+  "3. else the engine's pooled fit over every device it was measured on (efficiencies are shares of each device's own spec, so they transfer), with the GEMM efficiency etaF taken from the device family's median over the GEMM-library engines (every engine but llama.cpp) when one exists;",
   "4. else an engine with no measurements derives from a measured one (catalog-engines.ts derivedFrom: tgi <- vllm, onnxruntime <- pytorch-eager) with the stated overhead scale;",
   "5. power shares (pBase, pMem, pCmp) are global: fitted on the H100 board-power rows, applied to each device's TDP and idle (idle = 10.5 % of TDP where not measured).",
 ];
@@ -66,11 +68,15 @@ export function makeResolver(fitted: TFitted): TParamResolver {
     if (hit) return hit;
     let res: TResolvedParams;
     const own = chain(engine.id, device);
-    if (own) res = { eff: { ...own.p, ...power }, source: `fit:${own.key}` };
-    else if (engine.derivedFrom) {
+    const famEtaF = fitted.globals.familyEtaF?.[device.family];
+    if (own) {
+      // An engine-level (pooled) fit learned its GEMM efficiency on other hardware: use the family's instead.
+      const etaF = own.key === engine.id && famEtaF && engine.id !== "llama.cpp" ? famEtaF : own.p.etaF;
+      res = { eff: { ...own.p, etaF, ...power }, source: `fit:${own.key}` };
+    } else if (engine.derivedFrom) {
       const d = engine.derivedFrom;
       const base = chain(d.engine, device);
-      const p = base?.p ?? ENGINE_PRIORS[d.engine] ?? ENGINE_PRIORS.vllm;
+      const p = (base?.p ?? ENGINE_PRIORS[d.engine] ?? ENGINE_PRIORS.vllm) as TEffParams;
       res = {
         eff: {
           ...p,

@@ -10,6 +10,16 @@ export const FIT_SCRIPT_VERSION = "simulate-fit@1";
 const CALIBRATED_DEVICE = "nvidia-h100-sxm5-80gb";
 const CALIBRATED_ENGINE = "torch-cudagraph";
 
+/** Engines whose GEMMs come from the vendor BLAS (cuBLAS / CUTLASS / hipBLASLt); llama.cpp has its own kernels. */
+const GEMM_ENGINES = new Set([
+  "vllm",
+  "tensorrt-llm",
+  "tgi",
+  "onnxruntime",
+  "pytorch-eager",
+  "torch-cudagraph",
+]);
+const FAMILIES = ["nvidia-datacenter", "nvidia-consumer", "nvidia-edge", "amd", "apple", "intel"];
 const LAMBDA = { engine: 0.02, family: 0.05, device: 0.1 } as const;
 const UPPER: Partial<Record<string, number>> = {
   etaBw: 1,
@@ -196,8 +206,7 @@ export function fitAll(input: TFitInput): TFitted {
   if (reuse)
     for (const k of Object.keys(groups)) if (reuse.engines.has(k.split("|")[0] as string)) delete groups[k];
   const engines = [...new Set(latency.map((p) => p.x.engine.id))].sort();
-  for (const e of engines) {
-    if (reuse && !reuse.engines.has(e)) continue;
+  const fitEngine = (e: string, famEtaF: (f: string) => number | undefined) => {
     const rowsE = latency.filter((p) => p.x.engine.id === e);
     const prior = (ENGINE_PRIORS[e] ?? ENGINE_PRIORS.vllm) as TEffParams;
     const pooled = { ...fitGroup(rowsE, prior, LAMBDA.engine, g), level: "engine" as const };
@@ -205,7 +214,9 @@ export function fitAll(input: TFitInput): TFitted {
     const families = [...new Set(rowsE.map((p) => p.x.device.family))].sort();
     for (const f of families) {
       const rowsF = rowsE.filter((p) => p.x.device.family === f);
-      const fam = { ...fitGroup(rowsF, { ...pooled.params }, LAMBDA.family, g), level: "family" as const };
+      const etaF = famEtaF(f);
+      const famPrior = { ...pooled.params, ...(etaF !== undefined ? { etaF } : {}) };
+      const fam = { ...fitGroup(rowsF, famPrior, LAMBDA.family, g), level: "family" as const };
       groups[`${e}|${f}`] = fam;
       const devices = [...new Set(rowsF.map((p) => p.x.device.id))].sort();
       for (const d of devices) {
@@ -216,6 +227,26 @@ export function fitAll(input: TFitInput): TFitted {
         };
       }
     }
+  };
+  const toFit = engines.filter((e) => !reuse || reuse.engines.has(e));
+  for (const e of toFit) fitEngine(e, () => undefined);
+  // GEMM efficiency is mostly a property of the hardware and its BLAS library, not of the serving engine:
+  // a family's etaF prior is the median of the other GEMM-library engines' fits on that family.
+  const crossEtaF = (f: string, except?: string): number | undefined => {
+    const vals = Object.entries(groups)
+      .filter(([k, grp]) => {
+        const [e, fam] = k.split("|");
+        return grp.level === "family" && fam === f && e !== except && GEMM_ENGINES.has(e as string);
+      })
+      .map(([, grp]) => grp.params.etaF)
+      .sort((a, b) => a - b);
+    return vals.length ? (vals[Math.floor((vals.length - 1) / 2)] as number) : undefined;
+  };
+  for (const e of toFit) if (GEMM_ENGINES.has(e)) fitEngine(e, (f) => crossEtaF(f, e));
+  g.familyEtaF = {};
+  for (const f of FAMILIES) {
+    const v = crossEtaF(f);
+    if (v !== undefined) g.familyEtaF[f] = v;
   }
 
   // 4. Power shares, global, on board-power rows (and energy-per-token rows), with each row's fitted latency.
