@@ -2,7 +2,9 @@ import { DomainError } from "@aitk/core/errors";
 import { createTestDatabase, type TTestDatabase } from "@aitk/db/testing";
 import { requestCancel } from "@aitk/db/jobs/cancel";
 import { enqueueJob } from "@aitk/db/jobs/enqueue";
+import { jobLogKey } from "@aitk/db/jobs/keys";
 import { followJobLogs, readJobLogs, type TJobStreamEntry } from "@aitk/db/jobs/logs";
+import { watchJob } from "@aitk/db/jobs/watch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TWorkerHandle } from "../src/runtime/startWorker";
 import { createOrg, dropPrefix, producer, startTestWorker, uniquePrefix, waitFor } from "./helpers";
@@ -68,6 +70,27 @@ describe("job lifecycle", () => {
     const tail = await readJobLogs(prod.redis, row.id, live[2]!.id);
     expect(tail.ended).toBe(true);
     expect(tail.entries.length).toBe(live.length - 3);
+  });
+
+  it("watchJob tails a live job and replays a finished one from JobLog once its stream is gone", async () => {
+    const row = await enqueueJob(deps(), { orgId, kind: "demo.run", payload: { steps: 3, stepMs: 30 } });
+    const d = { prisma: db.prisma, redis: prod.redis };
+    const live: TJobStreamEntry[] = [];
+    for await (const e of watchJob(d, row, { blockMs: 500 })) live.push(e);
+    expect(live.filter((e) => e.type === "log").map((e) => e.type === "log" && e.line)).toContain("step 3/3");
+    expect(live.at(-1)).toMatchObject({ type: "end", state: "completed" });
+
+    await prod.redis.del(jobLogKey(row.id));
+    const replay: TJobStreamEntry[] = [];
+    for await (const e of watchJob(d, row)) replay.push(e);
+    expect(replay.map((e) => (e.type === "log" ? e.line : e.type))).toEqual([
+      ...live.filter((e) => e.type === "log").map((e) => e.type === "log" && e.line),
+      "end",
+    ]);
+    // Another org sees nothing.
+    const none: TJobStreamEntry[] = [];
+    for await (const e of watchJob(d, { id: row.id, orgId: "someone-else" })) none.push(e);
+    expect(none).toEqual([]);
   });
 
   it("retries a failing job with backoff, then fails it with the error on the row", async () => {

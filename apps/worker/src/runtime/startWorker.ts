@@ -2,7 +2,7 @@
 // `close()` shuts it all down gracefully (finish running jobs, or release them after a grace period).
 import { getJobDefinition, jobNames, type TJobName } from "@aitk/core/jobs/definitions";
 import { createRedis, type TPrisma } from "@aitk/db";
-import { TERMINAL_JOB_STATES } from "@aitk/db/jobs/finish";
+import { finishJob, TERMINAL_JOB_STATES } from "@aitk/db/jobs/finish";
 import { JOB_CANCEL_CHANNEL } from "@aitk/db/jobs/keys";
 import { createQueues, type TQueues } from "@aitk/db/jobs/queues";
 import { Worker } from "bullmq";
@@ -82,11 +82,21 @@ export async function startWorker(opts: TStartWorkerOptions): Promise<TWorkerHan
       if (!job?.id || def.scope !== "org") return;
       void (async () => {
         if ((await job.getState()) !== "failed") return;
-        const res = await prisma.job.updateMany({
-          where: { id: job.id!, state: { notIn: [...TERMINAL_JOB_STATES] } },
-          data: { state: "failed", error: errorMessage(err), finishedAt: new Date() },
+        const row = await prisma.job.findUnique({
+          where: { id: job.id! },
+          select: { orgId: true, state: true },
         });
-        if (res.count > 0) logger.warn({ jobId: job.id, err }, "job failed outside its handler");
+        if (!row || (TERMINAL_JOB_STATES as readonly string[]).includes(row.state)) return;
+        const ended = await finishJob(
+          prisma,
+          redis,
+          { id: job.id!, orgId: row.orgId },
+          {
+            state: "failed",
+            error: errorMessage(err),
+          },
+        );
+        if (ended) logger.warn({ jobId: job.id, err }, "job failed outside its handler");
       })().catch((e) => logger.error({ err: e }, "failed-event bookkeeping"));
     });
     workers.set(kind, worker);

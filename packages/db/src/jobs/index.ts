@@ -4,4 +4,5 @@ export * from "./finish";
 export * from "./keys";
 export * from "./logs";
 export * from "./progress";
+export * from "./watch";
 export * from "./queues";
