@@ -4,7 +4,7 @@
 import { validationError } from "../errors";
 import { createRng } from "./rng";
 import { GgmlType, GgufValueType, type TGgufKv, type TGgufTensor } from "./types";
-import { buildVocab, TokenType } from "./vocab";
+import { buildVocab, TokenType, type TTokenKind } from "./vocab";
 import { kv, writeGguf } from "./writer";
 
 export const CHATML_TEMPLATE =
@@ -36,8 +36,16 @@ export const TINY_LLAMA_DEFAULTS = {
   f16: true,
 } satisfies Required<TTinyLlamaOptions>;
 
-// Logit penalty carried by the reserved hidden dimension for tokens that are not plain text.
-const NON_TEXT_PENALTY = 100;
+// Weights on the reserved hidden dimension in output.weight: a large penalty for tokens that are not
+// plain text, and a small push towards whole words over word fragments and stray characters.
+const RESERVED_WEIGHT: Record<TTokenKind, number> = {
+  special: -100,
+  word: 2,
+  suffix: 0,
+  punct: 0,
+  char: -2,
+  fragment: -3,
+};
 
 export function tinyLlamaConfig(opts: TTinyLlamaOptions = {}): Required<TTinyLlamaOptions> {
   const c = {
@@ -116,7 +124,11 @@ export function generateTinyLlamaGguf(opts: TTinyLlamaOptions = {}): Uint8Array 
   }
 
   const output = matrix(E, V);
-  for (let v = 0; v < V; v++) output[v * E + R] = vocab.types[v] === TokenType.NORMAL ? 0 : -NON_TEXT_PENALTY;
+  for (let v = 0; v < V; v++)
+    output[v * E + R] =
+      vocab.types[v] === TokenType.NORMAL
+        ? RESERVED_WEIGHT[vocab.kinds[v] ?? "fragment"]
+        : RESERVED_WEIGHT.special;
   tensors.push(
     { name: "output_norm.weight", dims: [E], type: GgmlType.F32, data: ones() },
     { name: "output.weight", dims: [E, V], type: matType, data: output },

@@ -13,10 +13,14 @@ export enum TokenType {
 
 export const SPM_SPACE = "\u2581"; // ▁
 
+/** What a text token is, for the generator's output bias (whole words read better than fragments). */
+export type TTokenKind = "special" | "char" | "punct" | "word" | "suffix" | "fragment";
+
 export interface TVocab {
   tokens: string[];
   scores: number[];
   types: TokenType[];
+  kinds: TTokenKind[];
   unkId: number;
   bosId: number;
   eosId: number;
@@ -60,13 +64,20 @@ export function buildVocab(): TVocab {
   const tokens: string[] = [];
   const scores: number[] = [];
   const types: TokenType[] = [];
+  const kinds: TTokenKind[] = [];
   const index = new Map<string, number>();
-  const add = (text: string, type: TokenType, score: number) => {
-    if (index.has(text)) return;
+  const add = (text: string, type: TokenType, score: number, kind: TTokenKind = "special") => {
+    const existing = index.get(text);
+    if (existing !== undefined) {
+      // A prefix added earlier as a fragment can turn out to be a word itself ("▁in" of "▁into").
+      if (kind === "word" || kind === "suffix") kinds[existing] = kind;
+      return;
+    }
     index.set(text, tokens.length);
     tokens.push(text);
     scores.push(score);
     types.push(type);
+    kinds.push(kind);
   };
 
   add("<unk>", TokenType.UNKNOWN, 0);
@@ -77,26 +88,31 @@ export function buildVocab(): TVocab {
   add("<|im_end|>", TokenType.CONTROL, 0);
 
   // Single characters are the SPM starting symbols; their scores never decide a merge.
-  add(SPM_SPACE, TokenType.NORMAL, -1e4);
-  for (let c = 0x21; c <= 0x7e; c++) add(String.fromCharCode(c), TokenType.NORMAL, -1e4);
+  add(SPM_SPACE, TokenType.NORMAL, -1e4, "char");
+  for (let c = 0x21; c <= 0x7e; c++) {
+    const ch = String.fromCharCode(c);
+    add(ch, TokenType.NORMAL, -1e4, ".,!?".includes(ch) ? "punct" : "char");
+  }
 
   let rank = 0;
-  const addPiece = (piece: string) => {
+  const addPiece = (piece: string, kind: TTokenKind) => {
     // Prefixes first, so "▁the" is reachable as "▁t" + "h" → "▁th" + "e".
-    for (let n = 2; n <= piece.length; n++) add(piece.slice(0, n), TokenType.NORMAL, -1 - rank++ * 0.01);
+    for (let n = 2; n <= piece.length; n++)
+      add(piece.slice(0, n), TokenType.NORMAL, -1 - rank++ * 0.01, n === piece.length ? kind : "fragment");
   };
   const words = WORDS.split(/\s+/).filter(Boolean);
-  for (const w of words) addPiece(SPM_SPACE + w);
-  for (const s of SUFFIXES) addPiece(s);
+  for (const w of words) addPiece(SPM_SPACE + w, w.length === 1 ? "char" : "word");
+  for (const s of SUFFIXES) addPiece(s, "suffix");
   for (const w of words.slice(0, 64)) {
     const cap = w[0]?.toUpperCase() + w.slice(1);
-    addPiece(SPM_SPACE + cap);
+    addPiece(SPM_SPACE + cap, "word");
   }
 
   return {
     tokens,
     scores,
     types,
+    kinds,
     unkId: 0,
     bosId: 1,
     eosId: 2,
