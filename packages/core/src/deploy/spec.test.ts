@@ -1,4 +1,6 @@
 import { readFileSync } from "node:fs";
+import Ajv2020 from "ajv/dist/2020";
+import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { isDomainError } from "../errors";
 import { checkDeploymentYaml, formatIssues, parseDeploymentYaml } from "./parse";
@@ -61,6 +63,15 @@ describe("AIDeployment spec", () => {
       "nvidia.com/gpu",
     ])
       expect(text).toContain(`"${p}"`);
+  });
+
+  it("the JSON Schema compiles and agrees with zod on the fixtures and on a bad spec", () => {
+    const validate = new Ajv2020({ strict: false, allErrors: true }).compile(aiDeploymentJsonSchema());
+    for (const f of ["seed", "all-platforms", "small-models"]) {
+      expect(validate(parse(fixture(f))), JSON.stringify(validate.errors)).toBe(true);
+    }
+    expect(validate(parse(minimal("      replicas: -2\n")))).toBe(false);
+    expect(validate(parse(minimal("      replica: 2\n")))).toBe(false);
   });
 
   it("points at the line and column of a bad value", () => {
