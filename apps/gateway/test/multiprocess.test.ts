@@ -40,7 +40,7 @@ async function chat(
 
 /** Fixed minute windows: keep a burst from straddling a window boundary. */
 async function awayFromMinuteBoundary(): Promise<void> {
-  const [s] = (await redis.time()) as [string, string];
+  const [s] = await redis.time();
   const inMinute = Number(s) % 60;
   if (inMinute > 45) await new Promise((r) => setTimeout(r, (61 - inMinute) * 1000));
 }
