@@ -11,6 +11,9 @@ export const CHATML_TEMPLATE =
   "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}" +
   "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
+/** Bumped whenever the generator's output changes, so stale generated files can be recognised. */
+export const TINY_LLAMA_GENERATOR_VERSION = 2;
+
 export interface TTinyLlamaOptions {
   seed?: number;
   name?: string;
@@ -142,6 +145,7 @@ export function generateTinyLlamaGguf(opts: TTinyLlamaOptions = {}): Uint8Array 
     kv.u32("general.quantization_version", 2),
     kv.str("general.description", "aitk generated tiny Llama: random weights, real SentencePiece vocabulary"),
     kv.u32("aitk.generator.seed", c.seed),
+    kv.u32("aitk.generator.version", TINY_LLAMA_GENERATOR_VERSION),
     kv.u32("llama.context_length", c.contextLength),
     kv.u32("llama.embedding_length", E),
     kv.u32("llama.block_count", c.layers),
