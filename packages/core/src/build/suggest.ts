@@ -31,8 +31,10 @@ export function didYouMean(input: string, candidates: readonly string[]): string
   const x = input.toLowerCase();
   let best: string | undefined;
   let bestD = Number.POSITIVE_INFINITY;
+  const strip = (s: string) => s.replace(/[-_.]/g, "");
   for (const c of candidates) {
-    const d = editDistance(x, c.toLowerCase());
+    // Separators are the usual slip (q4km for q4_k_m), so they cost nothing.
+    const d = Math.min(editDistance(x, c.toLowerCase()), editDistance(strip(x), strip(c.toLowerCase())));
     if (d < bestD) {
       bestD = d;
       best = c;
