@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { Service as KnativeService } from "@kubernetes-models/knative/serving.knative.dev/v1/Service";
 import Ajv from "ajv";
 import addFormats from "ajv-formats";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
@@ -34,7 +35,7 @@ const K8S: Record<string, new (d: never) => { validate(): void }> = {
   PodDisruptionBudget: PodDisruptionBudget as never,
 };
 
-// Nomad, ECS, Cloud Run and ACI publish no JSON Schema we can use offline: these zod schemas check the
+// Nomad, ECS and ACI publish no JSON Schema we can use offline (Cloud Run is checked against Knative's): these zod schemas check the
 // API shapes we emit (field names and types from each API reference).
 const ns = z.number().int().nonnegative();
 const ZNomadJob = z.strictObject({
@@ -262,7 +263,10 @@ function validateTarget(r: TRenderedTarget) {
         (f.path === "service.json" ? ZEcsService : ZEcsTaskDefinition).parse(JSON.parse(f.content));
         break;
       case "cloud-run": {
-        const svc = ZCloudRun.parse(parseAllDocuments(f.content)[0]?.toJS());
+        const obj = parseAllDocuments(f.content)[0]?.toJS();
+        // Knative's own CRD schema, plus Cloud Run's narrower limits.
+        new KnativeService(obj).validate();
+        const svc = ZCloudRun.parse(obj);
         for (const c of svc.spec.template.spec.containers) new Container(c as never).validate();
         break;
       }
