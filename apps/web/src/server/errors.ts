@@ -50,3 +50,10 @@ export function toDomainError(e: unknown): DomainError | null {
   }
   return null;
 }
+
+/** The message as shown to clients: it always names the field when there is one. */
+export function messageWithField(d: DomainError): string {
+  const field = d.details.field;
+  if (typeof field !== "string" || !field || d.message.includes(field)) return d.message;
+  return `${field}: ${d.message}`;
+}

@@ -5,7 +5,7 @@ import { DomainError } from "@aitk/core/errors";
 import type { Role } from "@aitk/db/enums";
 import { z } from "zod";
 import { getDeps, type TDeps } from "../deps";
-import { toDomainError, zodToDomainError } from "../errors";
+import { messageWithField, toDomainError, zodToDomainError } from "../errors";
 import { requireRole, type TServiceCtx } from "../services/actor";
 import { authenticateApiKey, type TKeyActor } from "./auth";
 
@@ -63,7 +63,7 @@ export function errorResponse(e: DomainError, requestId?: string): Response {
   const body = {
     error: {
       code: e.code,
-      message: e.message,
+      message: messageWithField(e),
       ...(typeof field === "string" ? { field } : {}),
       ...(Object.keys(rest).length ? { details: rest } : {}),
     },

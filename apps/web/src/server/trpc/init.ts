@@ -5,7 +5,7 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
 import { z } from "zod";
 import type { TDeps } from "../deps";
-import { toDomainError, zodToDomainError } from "../errors";
+import { messageWithField, toDomainError, zodToDomainError } from "../errors";
 import { requireRole, type TActor, type TServiceCtx } from "../services/actor";
 import { resolveMembership } from "../services/org";
 
@@ -34,7 +34,7 @@ const TRPC_CODE: Record<TDomainErrorCode, TRPC_ERROR_CODE_KEY> = {
 };
 
 export const domainToTrpc = (d: DomainError) =>
-  new TRPCError({ code: TRPC_CODE[d.code], message: d.message, cause: d });
+  new TRPCError({ code: TRPC_CODE[d.code], message: messageWithField(d), cause: d });
 
 const t = initTRPC.context<TTrpcContext>().create({
   // The client gets the field and domain code next to the message, so forms can mark the field.
@@ -44,8 +44,11 @@ const t = initTRPC.context<TTrpcContext>().create({
     else if (error.cause instanceof z.ZodError) domain = zodToDomainError(error.cause);
     return {
       ...shape,
-      message:
-        domain?.message ?? (shape.data.code === "INTERNAL_SERVER_ERROR" ? "internal error" : shape.message),
+      message: domain
+        ? messageWithField(domain)
+        : shape.data.code === "INTERNAL_SERVER_ERROR"
+          ? "internal error"
+          : shape.message,
       data: {
         code: shape.data.code,
         httpStatus: shape.data.httpStatus,
@@ -65,6 +68,10 @@ const errorMapping = t.middleware(async ({ ctx, next, path, type }) => {
   const res = await next();
   if (!res.ok) {
     const cause = res.error.cause;
+    // Input validation failures: same shape as domain validation errors (message names the field).
+    if (res.error.code === "BAD_REQUEST" && cause instanceof z.ZodError) {
+      return { ...res, error: domainToTrpc(zodToDomainError(cause)) } as typeof res;
+    }
     if (res.error.code === "INTERNAL_SERVER_ERROR" && cause) {
       const d = toDomainError(cause);
       if (d) return { ...res, error: domainToTrpc(d) } as typeof res;
