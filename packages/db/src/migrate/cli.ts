@@ -20,9 +20,28 @@ function errorMessage(err: unknown): string {
   return String(err);
 }
 
+function checkDatabaseUrl(value: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return "is not a URL (expected postgresql://user@host:5432/database)";
+  }
+  if (url.protocol !== "postgresql:" && url.protocol !== "postgres:") {
+    return `must start with postgresql:// (got ${url.protocol}//)`;
+  }
+  if (url.pathname.length <= 1) return `names no database: ${redactUrl(value)}`;
+  return null;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const databaseUrl = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/aitk";
+  const databaseUrl = process.env.DATABASE_URL || "postgresql://postgres@127.0.0.1:5432/aitk";
+  const urlProblem = checkDatabaseUrl(databaseUrl);
+  if (urlProblem) {
+    console.error(`DATABASE_URL ${urlProblem}`);
+    return 2;
+  }
   const log = process.env.AITK_MIGRATE_DEBUG ? (line: string) => console.error(line) : undefined;
   const options = { databaseUrl, log };
   switch (command) {
