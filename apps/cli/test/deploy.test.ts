@@ -123,6 +123,13 @@ describe("aitk deploy", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("no control plane login");
     expect(aitk("deploy", "-f", join(fixtures, "seed.aitk-deploy.yaml")).code).toBe(2);
+    // The seed's form: --strategy alone means every target.
+    expect(
+      aitk("deploy", "-f", join(fixtures, "seed.aitk-deploy.yaml"), "--strategy", "blue-green").code,
+    ).toBe(1);
+    expect(aitk("deploy", "-f", join(fixtures, "seed.aitk-deploy.yaml"), "--strategy", "purple").code).toBe(
+      2,
+    );
     expect(aitk("deploy", "-f", join(fixtures, "seed.aitk-deploy.yaml"), "--target", "nope").code).toBe(2);
     expect(aitk("deploy", "render", "-f", join(tmp, "missing.yaml"), "--out", tmp).code).toBe(2);
   });

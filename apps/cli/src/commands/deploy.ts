@@ -20,6 +20,7 @@ const HELP = `Usage:
   aitk deploy cost     -f aitk-deploy.yaml [--json]
   aitk deploy schema                       (JSON Schema of aitk/v1 AIDeployment)
   aitk deploy -f aitk-deploy.yaml --all | --target NAME [--strategy blue-green]
+  aitk deploy -f aitk-deploy.yaml --strategy blue-green   (every target)
 
 render writes each target's files into DIR/<target name>/ and applies nothing:
   kubernetes      deployment*.yaml, service*.yaml, hpa.yaml, pdb.yaml, kustomization.yaml
@@ -180,7 +181,8 @@ function hasControlPlaneLogin(): boolean {
 function apply(argv: string[]): number {
   const { values } = parseFlags(argv, FLAGS);
   strategyFlag(values.strategy);
-  if (!values.all && !values.target?.length)
+  // The seed's `aitk deploy -f aitk-deploy.yaml --strategy blue-green` means every target.
+  if (!values.all && !values.target?.length && !values.strategy)
     throw new UsageError(
       "say which targets to deploy: --all or --target NAME (or use `aitk deploy render` to only write files)",
     );

@@ -24,7 +24,20 @@ export interface TSpecCheck {
 type TPath = readonly PropertyKey[];
 
 /** Parses and validates without throwing: every problem comes back with its line and column. */
+/** A deployment spec is a page of YAML; anything this big is a mistake (or an attack on the parser). */
+export const MAX_SPEC_BYTES = 1024 * 1024;
+
 export function checkDeploymentYaml(text: string): TSpecCheck {
+  if (text.length > MAX_SPEC_BYTES)
+    return fail([
+      {
+        line: 1,
+        column: 1,
+        path: "",
+        message: `the file is larger than ${MAX_SPEC_BYTES} bytes: not a deployment spec`,
+        severity: "error",
+      },
+    ]);
   const lineCounter = new LineCounter();
   let doc: Document.Parsed;
   try {
