@@ -68,6 +68,17 @@ export async function startFakeUpstream(
           const object = isChat ? "chat.completion.chunk" : "text_completion";
           const withUsage =
             (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
+          if (body.slow === true) {
+            // Slow stream for client-abort tests: one chunk every 100 ms until the client goes away.
+            let i = 0;
+            const t = setInterval(() => {
+              res.write(
+                `data: ${JSON.stringify({ id, object, created, model, choices: [{ index: 0, delta: { content: `t${i++}` }, finish_reason: null }] })}\n\n`,
+              );
+            }, 100);
+            res.on("close", () => clearInterval(t));
+            return;
+          }
           for (let i = 0; i < n; i++) {
             const choice = isChat
               ? {
@@ -115,7 +126,8 @@ export async function startFakeUpstream(
           ),
         );
       };
-      if (delay > 0) setTimeout(answer, delay);
+      if (typeof body.delay_ms === "number") setTimeout(answer, body.delay_ms);
+      else if (delay > 0) setTimeout(answer, delay);
       else answer();
     });
   });

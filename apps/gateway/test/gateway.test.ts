@@ -280,6 +280,40 @@ describe("gateway with the official openai client", () => {
     expect(e.status).toBe(503);
   });
 
+  it("client aborts (mid-stream and before the upstream answered) are ledgered as client_abort", async () => {
+    const ac = new AbortController();
+    const r = await fetch(`${base}/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "tiny",
+        messages: [{ role: "user", content: "x" }],
+        stream: true,
+        slow: true,
+      }),
+      signal: ac.signal,
+    });
+    const reader = r.body!.getReader();
+    const first = await reader.read();
+    expect(new TextDecoder().decode(first.value)).toContain("t0");
+    ac.abort();
+    const ac2 = new AbortController();
+    const p = fetch(`${base}/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "tiny", messages: [{ role: "user", content: "x" }], delay_ms: 2000 }),
+      signal: ac2.signal,
+    }).catch(() => null);
+    await new Promise((res) => setTimeout(res, 200));
+    ac2.abort();
+    await p;
+    await new Promise((res) => setTimeout(res, 300));
+    const events = (await redis.xrange(prefix + LEDGER_STREAM, "-", "+")).map(([, f]) => JSON.parse(f[1]!));
+    const aborts = events.filter((e) => e.outcome === "client_abort");
+    expect(aborts.length).toBe(2);
+    expect(aborts.every((e) => e.status === 499)).toBe(true);
+  });
+
   it("writes one ledger event per request, drained idempotently into UsageEvent", async () => {
     const stream = prefix + LEDGER_STREAM;
     const before = await redis.xlen(stream);

@@ -11,6 +11,31 @@ import type { TLogger } from "../obs/log";
  * write) that is replayed into the stream once Redis answers again. The worker's drain inserts rows
  * idempotently on requestId, so a replayed duplicate is harmless.
  */
+/**
+ * XADD of the event plus the token reconciliation of the rate limiter in one script, so finishing a
+ * request costs one Redis command. KEYS[1] = stream, KEYS[2..] = token counters to adjust (only if
+ * their window still exists); ARGV = field, event JSON, token delta.
+ */
+const LEDGER_ADD_SCRIPT = `
+redis.call('XADD', KEYS[1], '*', ARGV[1], ARGV[2])
+local d = tonumber(ARGV[3])
+if d ~= 0 then
+  for i = 2, #KEYS do
+    if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('INCRBY', KEYS[i], d) end
+  end
+end
+return 1
+`;
+
+declare module "ioredis" {
+  interface RedisCommander<Context> {
+    aitkLedgerAdd(...args: (string | number)[]): import("ioredis").Result<number, Context>;
+  }
+}
+
+/** Token counters to correct by `delta` when the event is written (see RateLimiter.reconcileArgs). */
+export type TTokenAdjust = { keys: string[]; delta: number } | null;
+
 export class LedgerWriter {
   readonly stream: string;
   private replaying = false;
@@ -24,12 +49,24 @@ export class LedgerWriter {
     private readonly onSpool: () => void = () => {},
   ) {
     this.stream = prefix + LEDGER_STREAM;
+    redis.defineCommand("aitkLedgerAdd", { lua: LEDGER_ADD_SCRIPT });
   }
 
-  async write(e: TUsageEvent): Promise<void> {
+  async write(e: TUsageEvent, adjust: TTokenAdjust = null): Promise<void> {
     const json = JSON.stringify(e);
     try {
-      await this.redis.xadd(this.stream, "*", LEDGER_FIELD, json);
+      if (adjust && adjust.delta !== 0 && adjust.keys.length > 0) {
+        await this.redis.aitkLedgerAdd(
+          1 + adjust.keys.length,
+          this.stream,
+          ...adjust.keys,
+          LEDGER_FIELD,
+          json,
+          adjust.delta,
+        );
+      } else {
+        await this.redis.xadd(this.stream, "*", LEDGER_FIELD, json);
+      }
     } catch (err) {
       this.spool(json, err);
     }

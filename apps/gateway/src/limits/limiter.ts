@@ -135,6 +135,12 @@ export class RateLimiter {
     };
   }
 
+  /** Counters and delta for charging the real token count (applied together with the ledger XADD). */
+  reconcileArgs(res: TReservation, actualTokens: number): { keys: string[]; delta: number } | null {
+    const delta = actualTokens - res.reserved;
+    return res.tokenKeys.length === 0 || delta === 0 ? null : { keys: res.tokenKeys, delta };
+  }
+
   /** Charges the real token count instead of the reservation (difference may be negative). */
   reconcile(res: TReservation, actualTokens: number): Promise<unknown> | undefined {
     const delta = actualTokens - res.reserved;

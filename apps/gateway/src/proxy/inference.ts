@@ -12,6 +12,7 @@ import type { TReservation } from "../limits/limiter";
 import type { TModelMetrics } from "../obs/metrics";
 import { pickEndpoint, type TEndpointState, type TModelRoute } from "../routing/registry";
 import type { TGatewayDeps } from "../deps";
+import { ClientGone } from "./abort";
 import { SseTap } from "./sse";
 import { extractUsage, type TUsage } from "./usage";
 
@@ -73,10 +74,8 @@ async function account(deps: TGatewayDeps, ctx: TCtx): Promise<void> {
     upstream: ctx.upstream,
     ts: ctx.startedAtMs,
   };
-  const reconcile = ctx.reservation
-    ? deps.limiter.reconcile(ctx.reservation, prompt + completion)
-    : undefined;
-  await Promise.all([deps.ledger.write(event), reconcile?.catch(() => {})]);
+  const adjust = ctx.reservation ? deps.limiter.reconcileArgs(ctx.reservation, prompt + completion) : null;
+  await deps.ledger.write(event, adjust);
   const m = ctx.metrics;
   if (m) {
     m.requests(ctx.outcome, ctx.status);
@@ -248,7 +247,7 @@ export async function handleInference(
     closed: false,
   };
   const raw = await readBody(req, deps.env.GATEWAY_MAX_BODY_BYTES);
-  const controller = new AbortController();
+  const controller = new ClientGone();
   res.once("close", () => {
     if (!res.writableFinished) {
       ctx.closed = true;
@@ -371,7 +370,7 @@ export async function handleInference(
           method: "POST",
           headers,
           body: upstreamBody(raw, body, target, inject),
-          signal: controller.signal,
+          signal: controller,
         });
         if (r.statusCode >= 500 && attempt + 1 < MAX_ATTEMPTS && pickEndpoint(route, tried, Date.now())) {
           // 5xx before any byte reached the client: try another endpoint.
