@@ -11,7 +11,7 @@ if [ -f "$ROOT/.aitk/build-stamp" ] && [ "$(cat "$ROOT/.aitk/build-stamp")" = "$
   exit 0
 fi
 say "building gateway, engine and worker"
-npm run -s build -w @aitk/gateway -w @aitk/worker || die "bundling failed"
+npm run -s build -w @aitk/gateway -w @aitk/worker -w @aitk/stripe-emulator -w @aitk/k8s-emulator || die "bundling failed"
 say "building the dashboard (next build)"
 npm run -s build -w @aitk/web >"$AITK_DIR/logs/next-build.log" 2>&1 || { tail -50 "$AITK_DIR/logs/next-build.log"; die "next build failed"; }
 echo "$stamp" >"$ROOT/.aitk/build-stamp"

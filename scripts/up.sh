@@ -19,6 +19,17 @@ npm run -s migrate -w @aitk/db -- deploy || die "migrations failed"
 
 bash scripts/build.sh
 
+# With no Stripe account configured, the demo bills against the bundled Stripe emulator.
+if [ -z "${STRIPE_SECRET_KEY:-}" ]; then
+  export STRIPE_EMULATOR_PORT="${STRIPE_EMULATOR_PORT:-12111}"
+  export STRIPE_SECRET_KEY=sk_test_aitk_demo STRIPE_WEBHOOK_SECRET=whsec_aitk_demo
+  export STRIPE_API_BASE="http://127.0.0.1:$STRIPE_EMULATOR_PORT"
+  say "no STRIPE_SECRET_KEY: starting the Stripe emulator on $STRIPE_API_BASE"
+  STRIPE_WEBHOOK_URL="http://127.0.0.1:$WEB_PORT/api/stripe/webhook" STRIPE_EMULATOR_STATE="$AITK_DIR/stripe-emulator.json" \
+    start_bg stripe node apps/stripe-emulator/dist/main.js
+  wait_http "$STRIPE_API_BASE/health" stripe 30 || die "the Stripe emulator did not start"
+fi
+
 say "seeding the demo organisation"
 npx tsx scripts/seed-demo.ts || die "seeding failed"
 
