@@ -326,4 +326,14 @@ describe("embedded engine (OpenAI API)", () => {
     }
     throw new Error("slot was not released after the client aborted");
   });
+
+  it("counts tokens and latencies in /metrics", async () => {
+    const text = await (await fetch(`${baseURL}/metrics`)).text();
+    const value = (name: string) =>
+      Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1]);
+    expect(value("aitk_engine_completion_tokens_total")).toBeGreaterThan(100);
+    expect(value("aitk_engine_prompt_tokens_total")).toBeGreaterThan(100);
+    expect(value("aitk_engine_first_token_seconds_count")).toBeGreaterThan(10);
+    expect(value("aitk_engine_ready")).toBe(1);
+  });
 });

@@ -9,6 +9,7 @@ export class QueueFullError extends Error {
 
 export class Pool<T> {
   private free: T[];
+  readonly size: number;
   private waiters: {
     resolve: (item: T) => void;
     reject: (e: unknown) => void;
@@ -21,6 +22,7 @@ export class Pool<T> {
     private readonly maxQueue: number,
   ) {
     this.free = [...items];
+    this.size = items.length;
   }
 
   get available() {

@@ -33,6 +33,15 @@ describe("engine server while loading", () => {
     expect(((await r.json()) as { error: { code: string } }).error.code).toBe("model_not_ready");
   });
 
+  it("exposes Prometheus metrics", async () => {
+    await fetch(`${url}/v1/embeddings`, { method: "POST", body: "{}" });
+    const text = await (await fetch(`${url}/metrics`)).text();
+    expect(text).toContain('aitk_engine_ready{model="aitk-tiny"} 0');
+    expect(text).toMatch(
+      /aitk_engine_requests_total\{endpoint="\/v1\/embeddings",status="503",model="aitk-tiny"\} 1/,
+    );
+  });
+
   it("lists the model, and rejects unknown routes and methods", async () => {
     expect(await (await fetch(`${url}/v1/models`)).json()).toMatchObject({
       data: [{ id: "aitk-tiny", object: "model" }],

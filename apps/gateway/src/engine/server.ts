@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { ApiError } from "./errors";
 import { chatCompletions, completions, embeddings, type THandlerContext } from "./handlers";
 import { readJson, sendJson } from "./http";
+import { createEngineMetrics } from "./metrics";
 import type { TEngineRuntime } from "./runtime";
 
 export interface TEngineServerOptions {
@@ -45,6 +46,8 @@ export function createEngineServer(opts: TEngineServerOptions): TEngineServer {
     return m?.[1] !== undefined && timingSafeEqual(digest(m[1].trim()), keyDigest);
   };
 
+  const metrics = createEngineMetrics(opts.modelName);
+
   const modelObject = () => ({ id: opts.modelName, object: "model", created, owned_by: "aitk" });
 
   async function handle(
@@ -56,6 +59,18 @@ export function createEngineServer(opts: TEngineServerOptions): TEngineServer {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     const method = req.method ?? "GET";
     if (method === "GET" && path === "/health") return sendJson(res, 200, { status: "ok" });
+    if (method === "GET" && path === "/metrics") {
+      const rt = opts.getRuntime();
+      metrics.ready.set(rt && !draining ? 1 : 0);
+      if (rt) {
+        metrics.slotsBusy.set(rt.pool.size - rt.pool.available);
+        metrics.queued.set(rt.pool.queued);
+      }
+      const text = await metrics.registry.metrics();
+      res.writeHead(200, { "content-type": metrics.registry.contentType });
+      res.end(text);
+      return;
+    }
     if (method === "GET" && path === "/ready") {
       const rt = opts.getRuntime();
       if (rt && !draining)
@@ -179,6 +194,17 @@ export function createEngineServer(opts: TEngineServerOptions): TEngineServer {
           firstTokenMs: result?.firstTokenMs,
           aborted,
         });
+        const endpoint = (req.url ?? "").split("?")[0] ?? "";
+        if (POST_ROUTES[endpoint]) {
+          metrics.requests.inc({ endpoint, status: aborted ? "aborted" : String(res.statusCode) });
+          metrics.duration.observe({ endpoint }, (performance.now() - started) / 1000);
+          if (typeof stats.promptTokens === "number") metrics.promptTokens.inc(stats.promptTokens);
+          if (result?.completionTokens) metrics.completionTokens.inc(result.completionTokens);
+          if (result?.firstTokenMs !== undefined) metrics.firstToken.observe(result.firstTokenMs / 1000);
+          const queueMs = (result as { queueMs?: number } | undefined)?.queueMs;
+          if (queueMs !== undefined) metrics.queueWait.observe(queueMs / 1000);
+          if (aborted) metrics.aborted.inc();
+        }
         if (inFlight === 0) for (const f of idle.splice(0)) f();
       });
   });
