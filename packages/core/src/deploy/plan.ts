@@ -75,6 +75,8 @@ export interface TTargetPlan {
   labels: Record<string, string>;
   modelCache?: { pvc?: string; hostPath?: string; sizeBytes?: number };
   nodeSelector: Record<string, string>;
+  readOnlyRootFilesystem: boolean;
+  runAsUser: number;
   signatureRequired: boolean;
   warnings: string[];
 }
@@ -286,6 +288,8 @@ export function planTarget(spec: TAIDeployment, target: TTarget, opts: TPlanOpti
         ? { pvc: sourceModel.pvc }
         : undefined,
     nodeSelector,
+    readOnlyRootFilesystem: target.security?.readOnlyRootFilesystem ?? true,
+    runAsUser: target.security?.runAsUser ?? 1000,
     signatureRequired: spec.spec.signature?.required ?? false,
     warnings,
   };

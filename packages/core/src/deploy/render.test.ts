@@ -12,7 +12,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { parseDeploymentYaml } from "./parse";
 import { planTarget } from "./plan";
-import { renderDeployment, type TRenderedTarget } from "./render/index";
+import { flattenRendered, renderDeployment, type TRenderedTarget } from "./render/index";
 import type { TAIDeployment } from "./spec";
 
 const fixture = (name: string) =>
@@ -420,6 +420,25 @@ describe("renderers", () => {
     };
     (compose.services["llm-inference-server"] as Record<string, unknown>).gpu = "all";
     expect(validateCompose(compose)).toBe(false);
+  });
+
+  it("security overrides reach every platform; bundles flatten to <target>/<file>", () => {
+    const spec = load("all-platforms");
+    const targets = spec.spec.targets.map((t) => ({
+      ...t,
+      security: { readOnlyRootFilesystem: false, runAsUser: 2000 },
+    }));
+    const rendered = renderDeployment({ ...spec, spec: { ...spec.spec, targets } });
+    for (const r of rendered) validateTarget(r);
+    const all = rendered.flatMap((r) => r.files.map((f) => f.content)).join("\n");
+    expect(all).not.toMatch(
+      /readOnlyRootFilesystem: true|read_only: true|"ReadonlyRootfs": true|"readonly_rootfs": true|"readonlyRootFilesystem": true/,
+    );
+    expect(all).toContain("runAsUser: 2000");
+    expect(all).toContain('"2000:2000"');
+    const flat = flattenRendered(rendered);
+    expect(flat.map((f) => f.path)).toContain("nomad-dc1/job.json");
+    expect(flat.length).toBe(rendered.reduce((n, r) => n + r.files.length, 0));
   });
 
   it("per-engine command lines", () => {

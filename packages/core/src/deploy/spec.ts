@@ -208,6 +208,15 @@ export const ZTarget = z
     capacity: ZCapacity.optional(),
     nodeSelector: z.record(z.string(), z.string()).optional(),
     strategy: ZStrategyOrName.optional(),
+    security: z
+      .strictObject({
+        readOnlyRootFilesystem: z
+          .boolean()
+          .optional()
+          .describe("Default true; some NVIDIA CDI setups need a writable root (nvidia-cdi-hook)"),
+        runAsUser: z.number().int().min(1).optional().describe("Non-root uid (default 1000)"),
+      })
+      .optional(),
     modelCache: z
       .strictObject({
         pvc: z.string().min(1).optional(),

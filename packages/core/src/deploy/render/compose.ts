@@ -66,12 +66,12 @@ function composeService(plan: TTargetPlan) {
       start_interval: "5s",
     },
     restart: "unless-stopped",
-    read_only: true,
+    read_only: plan.readOnlyRootFilesystem,
     tmpfs: plan.engine.writablePaths.filter((p) => p !== "/models"),
     volumes: [modelMount],
     shm_size: formatComposeBytes(plan.shmBytes),
     ...(jetson ? { runtime: "nvidia" } : {}),
-    user: "1000:1000",
+    user: `${plan.runAsUser}:${plan.runAsUser}`,
     cap_drop: ["ALL"],
     security_opt: ["no-new-privileges:true"],
     stop_grace_period: formatDuration(plan.terminationGraceSeconds),
@@ -100,7 +100,7 @@ export function engineApiBody(plan: TTargetPlan) {
       .map((k) => `${k}=${env[k]}`),
     ExposedPorts: { [`${plan.port}/tcp`]: {} },
     Labels: plan.labels,
-    User: "1000:1000",
+    User: `${plan.runAsUser}:${plan.runAsUser}`,
     StopTimeout: plan.terminationGraceSeconds,
     Healthcheck: {
       Test: plan.engine.dockerHealthcheck(plan.port, h.startupPath ?? h.readinessPath),
@@ -112,7 +112,7 @@ export function engineApiBody(plan: TTargetPlan) {
     },
     HostConfig: {
       RestartPolicy: { Name: "unless-stopped" },
-      ReadonlyRootfs: true,
+      ReadonlyRootfs: plan.readOnlyRootFilesystem,
       Tmpfs: Object.fromEntries(
         plan.engine.writablePaths.filter((p) => p !== "/models").map((p) => [p, "rw,nosuid,nodev"]),
       ),

@@ -47,8 +47,8 @@ export function ecsTaskDefinition(plan: TTargetPlan) {
           // ECS caps the start period at 300 s; the service's grace period covers longer loads.
           startPeriod: Math.min(300, plan.startup.seconds),
         },
-        readonlyRootFilesystem: true,
-        user: "1000:1000",
+        readonlyRootFilesystem: plan.readOnlyRootFilesystem,
+        user: `${plan.runAsUser}:${plan.runAsUser}`,
         linuxParameters: {
           sharedMemorySize: bytesToMiB(plan.shmBytes),
           initProcessEnabled: true,

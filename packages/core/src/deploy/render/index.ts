@@ -8,6 +8,12 @@ import { renderKubernetes } from "./kubernetes";
 import { renderNomad } from "./nomad";
 import type { TRenderedTarget, TRenderer, TRenderOptions } from "./types";
 
+export { aciGroup, renderAci } from "./aci";
+export { cloudRunService, renderCloudRun } from "./cloudrun";
+export { composeProject, engineApiBody, renderCompose } from "./compose";
+export { ecsService, ecsTaskDefinition, renderEcs } from "./ecs";
+export { renderKubernetes } from "./kubernetes";
+export { nomadJob, renderNomad } from "./nomad";
 export * from "./types";
 
 const RENDERERS: Record<TPlatform, TRenderer> = {
@@ -37,4 +43,9 @@ export function renderDeployment(
         warnings: plan.warnings,
       };
     });
+}
+
+/** Every rendered file as `<target>/<path>`, for a download bundle (dashboard, API). */
+export function flattenRendered(rendered: TRenderedTarget[]): { path: string; content: string }[] {
+  return rendered.flatMap((r) => r.files.map((f) => ({ path: `${r.target}/${f.path}`, content: f.content })));
 }

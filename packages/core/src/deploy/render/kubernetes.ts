@@ -254,9 +254,9 @@ function deployment(plan: TTargetPlan, t: TTrack, meta: (name: string, extra?: T
           terminationGracePeriodSeconds: plan.terminationGraceSeconds,
           securityContext: {
             runAsNonRoot: true,
-            runAsUser: 1000,
-            runAsGroup: 1000,
-            fsGroup: 1000,
+            runAsUser: plan.runAsUser,
+            runAsGroup: plan.runAsUser,
+            fsGroup: plan.runAsUser,
             seccompProfile: { type: "RuntimeDefault" },
           },
           ...(Object.keys(nodeSelector).length ? { nodeSelector } : {}),
@@ -350,7 +350,7 @@ function container(plan: TTargetPlan): TObj {
     lifecycle: { preStop: { sleep: { seconds: plan.preStopSeconds } } },
     securityContext: {
       allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: true,
+      readOnlyRootFilesystem: plan.readOnlyRootFilesystem,
       runAsNonRoot: true,
       capabilities: { drop: ["ALL"] },
     },

@@ -86,14 +86,14 @@ function group(plan: TTargetPlan, name: string, count: number, capacity: "on-dem
       {
         Name: plan.engine.name.replace(/\./g, "-"),
         Driver: "docker",
-        User: "1000:1000",
+        User: `${plan.runAsUser}:${plan.runAsUser}`,
         Config: {
           image: plan.image,
           ...(plan.command ? { entrypoint: plan.command } : {}),
           args: plan.args,
           ports: ["http"],
           shm_size: plan.shmBytes,
-          readonly_rootfs: true,
+          readonly_rootfs: plan.readOnlyRootFilesystem,
           cap_drop: ["all"],
           security_opt: ["no-new-privileges"],
           mount: [
