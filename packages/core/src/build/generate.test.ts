@@ -77,7 +77,7 @@ describe("Dockerfile generator", () => {
     expect(dockerfile).toContain(
       "git clone --depth 1 --branch b4827 https://github.com/ggml-org/llama.cpp /opt/llama.cpp",
     );
-    expect(dockerfile).toContain("-DCMAKE_CUDA_ARCHITECTURES=90 -DGGML_CUDA=ON");
+    expect(dockerfile).toContain("-DBUILD_SHARED_LIBS=OFF -DCMAKE_CUDA_ARCHITECTURES=90 -DGGML_CUDA=ON");
     expect(dockerfile).toContain(
       "llama-quantize /tmp/model-f16.gguf /models/Llama-3.2-1B-instruct-q4_k_m.gguf Q4_K_M",
     );

@@ -18,3 +18,4 @@ export * from "./scaffold";
 export * from "./suggest";
 export * from "./targets";
 export * from "./vocabulary";
+export * from "./dockerStream";

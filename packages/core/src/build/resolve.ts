@@ -538,7 +538,7 @@ function planLlamaCpp(ctx: TCtx): Partial<TResolution> {
         why: "compile on the devel image, run on -runtime (llama.cpp links cuBLAS, which -base lacks)",
       },
       driver: driverFor(ctx, image.cuda),
-      compile: { GGML_CUDA: "ON", CMAKE_CUDA_ARCHITECTURES: arch },
+      compile: { BUILD_SHARED_LIBS: "OFF", GGML_CUDA: "ON", CMAKE_CUDA_ARCHITECTURES: arch },
       osPackages: {
         build: [
           "build-essential",
@@ -573,7 +573,7 @@ function planLlamaCpp(ctx: TCtx): Partial<TResolution> {
         why: "JetPack libraries are not redistributable on plain Ubuntu; the l4t-jetpack image carries them",
       },
       driver: null,
-      compile: { GGML_CUDA: "ON", CMAKE_CUDA_ARCHITECTURES: "87" },
+      compile: { BUILD_SHARED_LIBS: "OFF", GGML_CUDA: "ON", CMAKE_CUDA_ARCHITECTURES: "87" },
       osPackages: {
         build: ["build-essential", "cmake", "git", "python3", "python3-venv", "python3-pip"],
         runtime: ["curl", "libgomp1"],
@@ -597,7 +597,7 @@ function planLlamaCpp(ctx: TCtx): Partial<TResolution> {
         why: "ROCm runtime libraries (hipBLAS) live in the complete image",
       },
       driver: null,
-      compile: { GGML_HIP: "ON", AMDGPU_TARGETS: t.gfx as string },
+      compile: { BUILD_SHARED_LIBS: "OFF", GGML_HIP: "ON", AMDGPU_TARGETS: t.gfx as string },
       osPackages: {
         build: ["build-essential", "cmake", "git", "python3", "python3-venv", "python3-pip"],
         runtime: ["curl", "libgomp1"],
@@ -625,7 +625,7 @@ function planLlamaCpp(ctx: TCtx): Partial<TResolution> {
       why: `plain Ubuntu 24.04 (${t.platform}); llama.cpp's CPU backend needs no vendor runtime`,
     },
     driver: null,
-    compile: { GGML_NATIVE: "OFF", GGML_CPU_ALL_VARIANTS: "ON", GGML_BACKEND_DL: "ON" },
+    compile: { BUILD_SHARED_LIBS: "OFF", GGML_NATIVE: "OFF" },
     osPackages: {
       build: ["build-essential", "cmake", "git", "ca-certificates", "python3", "python3-venv", "python3-pip"],
       runtime: ["ca-certificates", "curl", "libgomp1"],
