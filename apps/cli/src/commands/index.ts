@@ -13,4 +13,6 @@ export const commands: Record<string, () => Promise<TCommand>> = {
   simulate: async () => (await import("./simulate")).default,
   run: async () => (await import("./run")).default,
   deploy: async () => (await import("./deploy")).default,
+  init: async () => (await import("./init")).default,
+  build: async () => (await import("./build")).default,
 };
