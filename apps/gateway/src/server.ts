@@ -283,6 +283,7 @@ export async function createGateway(env: TGatewayEnv, opts: TCreateGatewayOption
   await subscribeInvalidations(sub, env.AITK_REDIS_PREFIX, keys, registry, log);
   registry.startRefresh();
   ledger.startReplay();
+  keys.startUsageFlush();
 
   const server = createServer(
     { keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 },
@@ -303,6 +304,7 @@ export async function createGateway(env: TGatewayEnv, opts: TCreateGatewayOption
       server.closeAllConnections?.();
       await new Promise<void>((r) => server.close(() => r()));
       await pools.close();
+      await keys.stop();
       sub.disconnect();
       if (ownRedis) redis.disconnect();
       if (ownPrisma) await prisma.$disconnect();

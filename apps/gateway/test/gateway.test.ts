@@ -342,5 +342,8 @@ describe("gateway with the official openai client", () => {
     expect(m).toContain("gateway_rate_limited_total");
     expect((await fetch(base.replace("/v1", "/health"))).status).toBe(200);
     expect((await fetch(base.replace("/v1", "/ready"))).status).toBe(200);
+    await gw.deps.keys.flushUsed();
+    const used = await db.prisma.apiKey.count({ where: { orgId, lastUsedAt: { not: null } } });
+    expect(used).toBeGreaterThan(2);
   });
 });

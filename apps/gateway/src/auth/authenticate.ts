@@ -55,9 +55,17 @@ export function authenticate(req: IncomingMessage, keys: KeyCache): TKeyInfo | P
   const hash = hashKey(key);
   const now = Date.now();
   const cached = keys.peek(hash, now);
-  if (cached !== undefined) return check(cached, key, now);
+  if (cached !== undefined) {
+    const ok = check(cached, key, now);
+    keys.markUsed(ok.id);
+    return ok;
+  }
   return keys.load(hash).then(
-    (info) => check(info, key, Date.now()),
+    (info) => {
+      const ok = check(info, key, Date.now());
+      keys.markUsed(ok.id);
+      return ok;
+    },
     (err) => {
       throw new ApiError(
         503,

@@ -41,6 +41,9 @@ export class KeyCache {
   private readonly inFlight = new Map<string, Promise<TKeyInfo | null>>();
   /** Bumped on every invalidation so a load that started before it is not cached after it. */
   private generation = 0;
+  /** Key ids used since the last flush; ApiKey.lastUsedAt is written in one statement per interval. */
+  private used = new Set<string>();
+  private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly prisma: TPrisma,
@@ -72,6 +75,27 @@ export class KeyCache {
       .finally(() => this.inFlight.delete(hash));
     this.inFlight.set(hash, p);
     return p;
+  }
+
+  markUsed(id: string): void {
+    this.used.add(id);
+  }
+
+  startUsageFlush(intervalMs = 30_000): void {
+    this.flushTimer = setInterval(() => void this.flushUsed().catch(() => {}), intervalMs);
+    this.flushTimer.unref();
+  }
+
+  async flushUsed(): Promise<void> {
+    if (this.used.size === 0) return;
+    const ids = [...this.used];
+    this.used = new Set();
+    await this.prisma.apiKey.updateMany({ where: { id: { in: ids } }, data: { lastUsedAt: new Date() } });
+  }
+
+  async stop(): Promise<void> {
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    await this.flushUsed().catch(() => {});
   }
 
   /** Drops one key (by id), every key of an org (id undefined), or everything (orgId undefined). */

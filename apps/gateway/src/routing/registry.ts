@@ -177,7 +177,7 @@ export class ModelRegistry {
           downUntil: prev?.downUntil ?? 0,
           outstanding: prev?.outstanding ?? 0,
           blockedReason,
-          pool: (blockedReason ? null : this.pools.get(origin)) as Pool,
+          pool: (blockedReason ? null : this.pools.get(origin, policy)) as Pool,
         });
         // Keep counting on the old object for requests still in flight.
         if (prev) endpoints[endpoints.length - 1] = Object.assign(prev, endpoints[endpoints.length - 1]);
