@@ -4,6 +4,8 @@
 import { ENGINE_PRIORS } from "../catalog-engines";
 import type { TFitGroup, TFitted, TGlobalsFitted } from "../params";
 import type { TEffParams } from "../types";
+import { peakTflops } from "../perf";
+import { decodeStep, prefillStep } from "../simulate";
 import { predictRow, type TMeasurement, type TPreparedRow, prepareRow } from "./predict-row";
 
 export const FIT_SCRIPT_VERSION = "simulate-fit@1";
@@ -138,6 +140,78 @@ function fitActivation(rows: TPreparedRow[], fallback: TGlobalsFitted["act"]): T
   return { perHidden: round((t1 * s22 - t2 * s12) / det), perInter: round((s11 * t2 - s12 * t1) / det) };
 }
 
+/**
+ * Power shares by linear least squares on the share of (TDP − idle) each row drew, weighted by 1/P² (relative
+ * error), against memory and compute utilization of the predicted step. Rows at the power limit only say
+ * "share ≥ 1" and are left out. A negative coefficient is dropped and the rest refitted.
+ */
+function fitPower(
+  rows: TPreparedRow[],
+  effFor: (p: TPreparedRow) => TEffParams,
+  g: TGlobalsFitted,
+): TGlobalsFitted["power"] {
+  const samples = rows
+    .filter((r) => r.row.value < 0.97 * r.x.device.tdpW)
+    .map((r) => {
+      const eff = effFor(r);
+      const f = r.x.phase === "prefill" ? prefillStep(r.x, eff, g) : decodeStep(r.x, eff, g);
+      const s = f.ms / 1e3;
+      const d = r.x.device;
+      const uMem = Math.min(1, f.bytes / s / (d.memBwGBps * 1e9));
+      const uCmp = Math.min(1, f.flops / s / (peakTflops(d, r.x.quant) * 1e12));
+      const share = (r.row.value - d.idleW) / (d.tdpW - d.idleW);
+      const w = (d.tdpW - d.idleW) / r.row.value;
+      return { x: [1, uMem, uCmp], y: share, w };
+    });
+  let active = [0, 1, 2];
+  let coef = [0.3, 0.4, 0.6];
+  for (let pass = 0; pass < 3; pass++) {
+    const n = active.length;
+    const A = Array.from({ length: n }, () => new Array<number>(n + 1).fill(0));
+    for (const smp of samples) {
+      const ww = smp.w * smp.w;
+      for (let a = 0; a < n; a++) {
+        const xa = smp.x[active[a] as number] as number;
+        for (let b = 0; b < n; b++)
+          (A[a] as number[])[b] =
+            ((A[a] as number[])[b] as number) + ww * xa * (smp.x[active[b] as number] as number);
+        (A[a] as number[])[n] = ((A[a] as number[])[n] as number) + ww * xa * smp.y;
+      }
+    }
+    const sol = solve(A);
+    if (!sol) break;
+    coef = [0, 0, 0];
+    active.forEach((k, a) => {
+      coef[k] = sol[a] as number;
+    });
+    const neg = active.filter((k) => (coef[k] as number) < 0);
+    if (!neg.length) break;
+    active = active.filter((k) => !neg.includes(k));
+    for (const k of neg) coef[k] = 0;
+  }
+  return { pBase: round(coef[0] as number), pMem: round(coef[1] as number), pCmp: round(coef[2] as number) };
+}
+
+/** Gaussian elimination with partial pivoting on an augmented n x (n+1) matrix. */
+function solve(A: number[][]): number[] | null {
+  const n = A.length;
+  for (let c = 0; c < n; c++) {
+    let piv = c;
+    for (let r = c + 1; r < n; r++)
+      if (Math.abs((A[r] as number[])[c] as number) > Math.abs((A[piv] as number[])[c] as number)) piv = r;
+    if (Math.abs((A[piv] as number[])[c] as number) < 1e-15) return null;
+    [A[c], A[piv]] = [A[piv] as number[], A[c] as number[]];
+    const row = A[c] as number[];
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const other = A[r] as number[];
+      const f = (other[c] as number) / (row[c] as number);
+      for (let k = c; k <= n; k++) other[k] = (other[k] as number) - f * (row[k] as number);
+    }
+  }
+  return A.map((row, i) => (row[n] as number) / (row[i] as number));
+}
+
 export interface TFitInput {
   rows: TMeasurement[];
   /** Run keys to leave out (leave-one-run-out evaluation). */
@@ -249,8 +323,9 @@ export function fitAll(input: TFitInput): TFitted {
     if (v !== undefined) g.familyEtaF[f] = v;
   }
 
-  // 4. Power shares, global, on board-power rows (and energy-per-token rows), with each row's fitted latency.
-  const powerRows = prepared.filter((p) => p.row.group === "power");
+  // 4. Power shares, global, on measured board-power rows with each row's fitted latency. Energy-per-token
+  // rows stay out of the fit: they also carry the engine's unmodelled CPU overheads, and serve as a check.
+  const powerRows = prepared.filter((p) => p.row.metric === "power_w");
   const effFor = (p: TPreparedRow): TEffParams => {
     for (const k of [
       `${p.x.engine.id}|${p.x.device.id}`,
@@ -262,21 +337,7 @@ export function fitAll(input: TFitInput): TFitted {
     }
     return (ENGINE_PRIORS[p.x.engine.id] ?? ENGINE_PRIORS.vllm) as TEffParams;
   };
-  if (powerRows.length >= 3) {
-    const keys = ["pBase", "pMem", "pCmp"];
-    const loss = (t: TVec) => {
-      let l = 0;
-      for (const r of powerRows)
-        l += logErr(predictRow(r, { ...effFor(r), ...(t as object) } as TEffParams, g), r.row.value);
-      return l;
-    };
-    const { theta } = descend({ ...g.power }, keys, loss, 200);
-    g.power = {
-      pBase: round(theta.pBase as number),
-      pMem: round(theta.pMem as number),
-      pCmp: round(theta.pCmp as number),
-    };
-  }
+  if (powerRows.length >= 3) g.power = fitPower(powerRows, effFor, g);
   for (const grp of Object.values(groups)) grp.params = { ...grp.params, ...g.power };
 
   return {
