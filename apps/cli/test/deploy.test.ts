@@ -60,6 +60,19 @@ describe("aitk deploy", () => {
     });
   });
 
+  // kubectl's kustomize runs offline: Go's YAML reader and kustomize accept what we wrote.
+  const kubectl = spawnSync("kubectl", ["version", "--client"], { encoding: "utf8" }).status === 0;
+  it.skipIf(!kubectl)("kubectl kustomize builds every rendered Kubernetes target", () => {
+    const out = join(tmp, "out");
+    for (const target of ["gke-spot-mix", "eks-autoscale"]) {
+      const r = spawnSync("kubectl", ["kustomize", join(out, target)], { encoding: "utf8", timeout: 30_000 });
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      const kinds = parseAllDocuments(r.stdout).map((d) => (d.toJS() as { kind: string }).kind);
+      expect(kinds).toEqual(expect.arrayContaining(["Deployment", "Service", "PodDisruptionBudget"]));
+    }
+  });
+
   it("render --json on the seed, one target, with a strategy override", () => {
     const out = join(tmp, "seed");
     const r = aitk(
