@@ -22,8 +22,7 @@ const meta = { fittedAt: "loo", calibrationDate: "2026-11-24", measurementsRef: 
 const t0 = performance.now();
 const base = fitAll({ rows, ...meta });
 const prepared = rows.map(prepareRow);
-const runs = new Map<string, typeof prepared>();
-for (const p of prepared) runs.set(p.runKey, [...(runs.get(p.runKey) ?? []), p]);
+type TPrep = (typeof prepared)[number];
 
 interface TRes {
   id: string;
@@ -36,37 +35,56 @@ interface TRes {
   inSample: number;
   label: string;
 }
-const results: TRes[] = [];
 const inSampleResolver = makeResolver(base);
-for (const [key, members] of runs) {
-  const isCal = key.startsWith("cal|");
-  const engines = new Set(members.map((m) => m.x.engine.id));
-  let fitted: TFitted = base;
-  // Memory-only runs of published logs depend on no fitted parameter but the activation coefficients,
-  // which come from the calibration runs alone, so the base fit is already out-of-sample for them.
-  const needsFit = isCal || members.some((m) => m.row.group === "latency" || m.row.group === "power");
-  if (needsFit)
-    fitted = fitAll({ rows, ...meta, exclude: new Set([key]), reuse: { base, engines, globals: isCal } });
-  const resolver = makeResolver(fitted);
-  for (const p of members) {
-    const { eff } = resolver(p.x.device, p.x.engine);
-    const pred = predictRow(p, eff, fitted.globals);
-    const ins = predictRow(p, inSampleResolver(p.x.device, p.x.engine).eff, base.globals);
-    const meas = p.row.value;
-    const s = p.row.scenario;
-    results.push({
-      id: p.row.id,
-      metric: p.row.metric,
-      group: p.row.group,
-      origin: p.row.origin,
-      pred,
-      meas,
-      err: Math.abs(pred - meas) / meas,
-      inSample: Math.abs(ins - meas) / meas,
-      label: `${s.engine}/${String(s.device).replace("nvidia-", "")}/${s.model}/${s.quant} tp${s.tp} b${s.batch ?? "-"} p${s.promptTokens ?? "-"} c${s.contextTokens ?? "-"} o${s.outputTokens ?? "-"}`,
-    });
+
+/** Hold out each fold (all its runs), refit, predict the fold. */
+function evaluate(folds: Map<string, TPrep[]>): TRes[] {
+  const out: TRes[] = [];
+  for (const members of folds.values()) {
+    const keys = new Set(members.map((m) => m.runKey));
+    const isCal = members.some((m) => m.row.origin === "h100-calibration");
+    const engines = new Set(members.map((m) => m.x.engine.id));
+    let fitted: TFitted = base;
+    // Memory-only runs of published logs depend on no fitted parameter but the activation coefficients,
+    // which come from the calibration runs alone, so the base fit is already out-of-sample for them.
+    const needsFit = isCal || members.some((m) => m.row.group === "latency" || m.row.group === "power");
+    if (needsFit) fitted = fitAll({ rows, ...meta, exclude: keys, reuse: { base, engines, globals: isCal } });
+    const resolver = makeResolver(fitted);
+    for (const p of members) {
+      const { eff } = resolver(p.x.device, p.x.engine);
+      const pred = predictRow(p, eff, fitted.globals);
+      const ins = predictRow(p, inSampleResolver(p.x.device, p.x.engine).eff, base.globals);
+      const meas = p.row.value;
+      const s = p.row.scenario;
+      out.push({
+        id: p.row.id,
+        metric: p.row.metric,
+        group: p.row.group,
+        origin: p.row.origin,
+        pred,
+        meas,
+        err: Math.abs(pred - meas) / meas,
+        inSample: Math.abs(ins - meas) / meas,
+        label: `${s.engine}/${String(s.device).replace("nvidia-", "")}/${s.model}/${s.quant} tp${s.tp} b${s.batch ?? "-"} p${s.promptTokens ?? "-"} c${s.contextTokens ?? "-"} o${s.outputTokens ?? "-"}`,
+      });
+    }
   }
+  return out;
 }
+const group = (key: (p: TPrep) => string, only?: (p: TPrep) => boolean) => {
+  const m = new Map<string, TPrep[]>();
+  for (const p of prepared) if (!only || only(p)) m.set(key(p), [...(m.get(key(p)) ?? []), p]);
+  return m;
+};
+const runs = group((p) => p.runKey);
+const results = evaluate(runs);
+// Stricter split for the calibration: fit on one model's runs, predict the other model's.
+const byModel = evaluate(
+  group(
+    (p) => `model|${String(p.row.scenario.model)}`,
+    (p) => p.row.origin === "h100-calibration",
+  ),
+);
 const secs = (performance.now() - t0) / 1e3;
 
 const q = (xs: number[], p: number) => {
@@ -111,7 +129,13 @@ const summary = buckets.map(([name, f, goal]) => {
   };
 });
 if (asJson) {
-  console.log(JSON.stringify({ split: "leave-one-run-out", seconds: secs, summary, rows: results }, null, 1));
+  console.log(
+    JSON.stringify(
+      { split: "leave-one-run-out", seconds: secs, summary, rows: results, leaveOneModelOut: byModel },
+      null,
+      1,
+    ),
+  );
 } else {
   const pct = (v: number) => (Number.isNaN(v) ? "   -  " : `${(v * 100).toFixed(1).padStart(5)}%`);
   console.log("aitk simulate — accuracy against measurements not used for fitting");
@@ -124,6 +148,19 @@ if (asJson) {
     const verdict = s.goal === null ? "" : s.median <= s.goal ? "  ok" : "  MISSED";
     console.log(
       `${s.name.padEnd(52)} ${String(s.n).padStart(4)}  ${pct(s.median)}  ${pct(s.p90)}  ${s.goal === null ? "      " : `≤${(s.goal * 100).toFixed(0)}%`.padStart(6)}${verdict.padEnd(8)}  ${pct(s.inSampleMedian)}`,
+    );
+  }
+  console.log(
+    "\nstricter split for the H100 calibration: leave-one-MODEL-out (fit on llama-3.2-1b, test on llama-3.1-8b, and back)",
+  );
+  for (const [name, f] of [
+    ["  memory", (r: TRes) => r.group === "memory"],
+    ["  latency (prefill + decode)", (r: TRes) => r.group === "latency"],
+    ["  power", (r: TRes) => r.group === "power"],
+  ] as const) {
+    const errs = byModel.filter(f).map((r) => r.err);
+    console.log(
+      `${name.padEnd(52)} ${String(errs.length).padStart(4)}  ${pct(q(errs, 0.5))}  ${pct(q(errs, 0.9))}`,
     );
   }
   const worst = [...results].sort((a, b) => b.err - a.err).slice(0, showRows ? results.length : 12);
