@@ -83,7 +83,7 @@ export function checkDeploymentYaml(text: string): TSpecCheck {
 
   const parsed = ZAIDeployment.safeParse(data, { reportInput: true });
   if (!parsed.success) {
-    const errors = parsed.error.issues.map((iss) => ({
+    const errors = expandUnions(parsed.error.issues).map((iss) => ({
       ...locate(iss.path, iss),
       message: describeIssue(iss),
     }));
@@ -142,6 +142,24 @@ function firstLine(s: string): string {
 
 function sortIssues(issues: TSpecIssue[]): TSpecIssue[] {
   return issues.sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+/**
+ * A union (e.g. `strategy: blue-green` or `strategy: {type: …}`) fails as one opaque issue. When the
+ * input has the shape of one branch, report that branch's own issues, with full paths, instead.
+ */
+function expandUnions(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  return issues.flatMap((iss) => {
+    if (iss.code !== "invalid_union" || iss.errors.length === 0) return [iss];
+    const objectInput = iss.input !== null && typeof iss.input === "object";
+    // Drop branches that rejected the input's type outright (a string branch for an object input).
+    const branches = iss.errors.filter(
+      (b) => b.length > 0 && !b.some((e) => e.code === "invalid_type" && e.path.length === 0),
+    );
+    const best = [...branches].sort((a, b) => a.length - b.length)[0];
+    if (!best || (!objectInput && branches.length > 1)) return [iss];
+    return expandUnions(best.map((e) => ({ ...e, path: [...iss.path, ...e.path] }) as z.core.$ZodIssue));
+  });
 }
 
 function describeIssue(iss: z.core.$ZodIssue): string {

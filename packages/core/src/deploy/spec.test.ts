@@ -91,6 +91,19 @@ describe("AIDeployment spec", () => {
     expect(r.errors[0]).toMatchObject({ line: 13, column: 17 });
   });
 
+  it("reports the inside of a strategy object, not just 'no union branch matched'", () => {
+    const r = checkDeploymentYaml(
+      minimal("      strategy:\n        type: canary\n        steps: [{weight: 150}]\n"),
+    );
+    expect(r.errors[0]).toMatchObject({
+      line: 16,
+      column: 26,
+      path: "spec.targets.0.strategy.steps.0.weight",
+    });
+    const bad = checkDeploymentYaml(minimal("      strategy: blue-gren\n"));
+    expect(bad.errors[0]?.message).toContain('did you mean "blue-green"');
+  });
+
   it("rejects replicas together with autoscaling", () => {
     const r = checkDeploymentYaml(
       minimal(
