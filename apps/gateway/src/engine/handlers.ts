@@ -48,6 +48,7 @@ function sampling(
   maxParam: string,
   promptTokens: number,
   ctx: THandlerContext,
+  defaultMax = ctx.defaultMaxTokens,
 ): TSampling {
   if (body.n != null && body.n !== 1)
     throw badRequest("This engine supports only n = 1.", "n", "unsupported_value");
@@ -65,7 +66,7 @@ function sampling(
       ? []
       : (typeof body.stop === "string" ? [body.stop] : body.stop).filter((s) => s !== "");
   return {
-    maxTokens: explicitMax ?? Math.min(ctx.defaultMaxTokens, room),
+    maxTokens: explicitMax ?? Math.min(defaultMax, room),
     temperature: body.temperature ?? 1,
     topP: body.top_p ?? 1,
     // OpenAI seeds are 64-bit; llama.cpp takes 32 bits.
@@ -214,13 +215,8 @@ export async function completions(body: unknown, ctx: THandlerContext) {
     }
     if (req.echo) throw badRequest("echo is supported only with a text prompt.", "echo", "unsupported_value");
   }
-  const s = sampling(
-    req,
-    req.max_tokens ?? (req.max_tokens === undefined ? 16 : undefined),
-    "max_tokens",
-    prompt.length,
-    ctx,
-  );
+  // Legacy completions default to 16 tokens in OpenAI's API.
+  const s = sampling(req, req.max_tokens, "max_tokens", prompt.length, ctx, 16);
   const echo = req.echo && promptText !== undefined ? promptText : "";
   const id = newId("cmpl");
   const created = now();

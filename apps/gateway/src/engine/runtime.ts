@@ -140,83 +140,89 @@ export async function loadRuntime(opts: TRuntimeOptions): Promise<TEngineRuntime
     },
 
     async generateOn(seq, req, queuedAt = performance.now()) {
-      {
-        const startedAt = performance.now();
-        await seq.clearHistory();
-        const generated: Token[] = [];
-        let sent = 0;
-        let decoded = 0; // tokens already turned into text
-        let text = "";
-        let firstTokenMs: number | undefined;
-        let finishReason: "stop" | "length" = "length";
-        const penalize = req.presencePenalty || req.frequencyPenalty;
-        const iterator = seq.evaluate(req.prompt, {
-          temperature: req.temperature,
-          topP: req.topP < 1 ? req.topP : undefined,
-          seed: req.seed,
-          repeatPenalty: penalize
-            ? {
-                punishTokens: () => generated,
-                penalty: 1,
-                presencePenalty: req.presencePenalty,
-                frequencyPenalty: req.frequencyPenalty,
-              }
-            : undefined,
-        });
-        let ended = true; // the model produced an end-of-generation token
-        try {
-          for await (const token of iterator) {
-            if (firstTokenMs === undefined) firstTokenMs = performance.now() - startedAt;
-            if (req.signal.aborted) {
-              ended = false;
-              break;
+      const startedAt = performance.now();
+      await seq.clearHistory();
+      const generated: Token[] = [];
+      let sent = 0;
+      let decoded = 0; // tokens already turned into text
+      let text = "";
+      let firstTokenMs: number | undefined;
+      let finishReason: "stop" | "length" = "length";
+      const penalize = req.presencePenalty || req.frequencyPenalty;
+      const iterator = seq.evaluate(req.prompt, {
+        temperature: req.temperature,
+        topP: req.topP < 1 ? req.topP : undefined,
+        seed: req.seed,
+        repeatPenalty: penalize
+          ? {
+              punishTokens: () => generated,
+              penalty: 1,
+              presencePenalty: req.presencePenalty,
+              frequencyPenalty: req.frequencyPenalty,
             }
-            generated.push(token);
-            // Detokenize what is new, with the previous tokens as context (SPM spacing); a piece ending in
-            // U+FFFD is part of a multi-byte character whose other bytes come in the next tokens.
-            const piece = model.detokenize(
-              generated.slice(decoded),
-              false,
-              generated.slice(Math.max(0, decoded - 8), decoded),
-            );
-            if (
-              piece.endsWith("\uFFFD") &&
-              generated.length - decoded < 4 &&
-              generated.length < req.maxTokens
-            )
-              continue;
-            text += piece;
-            decoded = generated.length;
-            const scan = scanForStop(text, req.stop, sent);
-            if (scan.stopAt !== undefined) {
-              text = text.slice(0, Math.max(scan.stopAt, sent));
-              finishReason = "stop";
-              ended = false;
-              break;
-            }
-            if (scan.safeEnd > sent) {
-              const delta = text.slice(sent, scan.safeEnd);
-              sent = scan.safeEnd;
-              await req.onText?.(delta);
-            }
-            if (generated.length >= req.maxTokens) {
-              ended = false;
-              break;
-            }
+          : undefined,
+      });
+      let ended = true; // the model produced an end-of-generation token
+      try {
+        for await (const token of iterator) {
+          if (firstTokenMs === undefined) firstTokenMs = performance.now() - startedAt;
+          if (req.signal.aborted) {
+            ended = false;
+            break;
           }
-        } finally {
-          await iterator.return();
+          generated.push(token);
+          // Detokenize what is new, with the previous tokens as context (SPM spacing); a piece ending in
+          // U+FFFD is part of a multi-byte character whose other bytes come in the next tokens.
+          const piece = model.detokenize(
+            generated.slice(decoded),
+            false,
+            generated.slice(Math.max(0, decoded - 8), decoded),
+          );
+          if (piece.endsWith("\uFFFD") && generated.length - decoded < 4 && generated.length < req.maxTokens)
+            continue;
+          text += piece;
+          decoded = generated.length;
+          const scan = scanForStop(text, req.stop, sent);
+          if (scan.stopAt !== undefined) {
+            text = text.slice(0, Math.max(scan.stopAt, sent));
+            finishReason = "stop";
+            ended = false;
+            break;
+          }
+          if (scan.safeEnd > sent) {
+            const delta = text.slice(sent, scan.safeEnd);
+            sent = scan.safeEnd;
+            await req.onText?.(delta);
+          }
+          if (generated.length >= req.maxTokens) {
+            ended = false;
+            break;
+          }
         }
-        if (ended) finishReason = "stop";
-        if (text.length > sent && !req.signal.aborted) await req.onText?.(text.slice(sent));
-        return {
-          text,
-          finishReason,
-          completionTokens: generated.length,
-          firstTokenMs,
-          queueMs: startedAt - queuedAt,
-        };
+      } finally {
+        await iterator.return();
       }
+      if (ended) {
+        finishReason = "stop";
+        // Bytes of an unfinished character right before the end: keep what they decode to.
+        if (decoded < generated.length) {
+          text += model.detokenize(
+            generated.slice(decoded),
+            false,
+            generated.slice(Math.max(0, decoded - 8), decoded),
+          );
+          const stopAt = scanForStop(text, req.stop, sent).stopAt;
+          if (stopAt !== undefined) text = text.slice(0, Math.max(stopAt, sent));
+        }
+      }
+      if (text.length > sent && !req.signal.aborted) await req.onText?.(text.slice(sent));
+      return {
+        text,
+        finishReason,
+        completionTokens: generated.length,
+        firstTokenMs,
+        queueMs: startedAt - queuedAt,
+      };
     },
 
     async embed(input) {
