@@ -56,7 +56,9 @@ export function makeResolver(fitted: TFitted): TParamResolver {
   const cache = new Map<string, TResolvedParams>();
   const power = fitted.globals.power;
   const chain = (engineId: string, device: TDevice): { p: TEffParams; key: string } | null => {
-    for (const key of [`${engineId}|${device.id}`, `${engineId}|${device.family}`, engineId]) {
+    // A customized device ("+custom") keeps its base device's calibration.
+    const id = device.id.replace(/\+custom$/, "");
+    for (const key of [`${engineId}|${id}`, `${engineId}|${device.family}`, engineId]) {
       const g = fitted.groups[key];
       if (g) return { p: g.params, key };
     }

@@ -48,6 +48,16 @@ function applyOverrides(
     );
   if (cc && Number(cc) < FP8_CC) tflops.fp8 = null;
   const ratio = o.vramGB ? o.vramGB / d.memoryGB : 1;
+  const changed =
+    (o.vramGB !== undefined && o.vramGB !== d.memoryGB) ||
+    (o.memBwGBps !== undefined && o.memBwGBps !== d.memBwGBps) ||
+    (o.tdpW !== undefined && o.tdpW !== d.tdpW) ||
+    cc !== d.computeCapability ||
+    tflops.fp16 !== d.tflops.fp16 ||
+    tflops.fp8 !== d.tflops.fp8 ||
+    o.name !== undefined;
+  // Overrides that restate the catalog (the seed's --vram 80GB --compute-capability 9.0 on an H100) change nothing.
+  if (!changed) return d;
   return {
     ...d,
     id: `${d.id}+custom`,
@@ -81,6 +91,10 @@ export function resolveScenario(s: TScenario): TResolved {
   if (quant.compute === "fp8" && !device.tflops.fp8)
     warnings.push(`${device.name} has no FP8 tensor cores: FP8 weights run as W8A16 at the FP16 rate`);
   if (s.tp > model.kvHeads) warnings.push(`tp ${s.tp} > ${model.kvHeads} KV heads: KV heads are replicated`);
+  if (model.heads % s.tp !== 0)
+    warnings.push(
+      `${model.heads} attention heads do not divide by tp ${s.tp}: vLLM and TensorRT-LLM refuse this split`,
+    );
   if (device.id.startsWith("amd-mi250"))
     warnings.push(
       "MI250 is two GCDs to software: a single-card run is tensor-parallel over the in-package link",
