@@ -18,7 +18,7 @@ const ZEnv = z
     DOCKER_SOCKET: z.string().min(1).default("/var/run/docker.sock"),
     RATE_LIMIT_FAIL_MODE: z.enum(["open", "closed"]).default("open"),
     // Shown on the Gateway page and in the API docs; the gateway itself is a separate process.
-    AITK_GATEWAY_URL: z.string().url().default("http://127.0.0.1:4000"),
+    GATEWAY_PUBLIC_URL: z.string().url().default("http://127.0.0.1:4000"),
     // Outgoing mail for invites. Without it the invite link is shown to the admin instead.
     SMTP_URL: z.string().url().optional(),
   })

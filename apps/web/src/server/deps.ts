@@ -39,7 +39,7 @@ export function getDeps(): TDeps {
       logger,
       publicUrl: env.NEXTAUTH_URL ?? null,
       dockerSocket: env.DOCKER_SOCKET,
-      gatewayUrl: env.AITK_GATEWAY_URL,
+      gatewayUrl: env.GATEWAY_PUBLIC_URL,
       smtpConfigured: Boolean(env.SMTP_URL),
       rateLimitFailMode: env.RATE_LIMIT_FAIL_MODE,
     };

@@ -282,22 +282,28 @@ export default function HostsPage() {
                   {h.lastError && h.status !== "healthy" && <div className="field-error">{h.lastError}</div>}
                 </td>
                 <td className="small">{ago(h.lastCheckedAt)}</td>
-                <td className="row">
-                  <button type="button" disabled={check.isPending} onClick={() => check.mutate({ id: h.id })}>
-                    Check now
-                  </button>
-                  <button type="button" onClick={() => setSelected(selected === h.id ? null : h.id)}>
-                    Containers
-                  </button>
-                  {isAdmin && (
+                <td>
+                  <div className="row nowrap">
                     <button
                       type="button"
-                      className="danger"
-                      onClick={() => confirm(`Remove host ${h.name}?`) && remove.mutate({ id: h.id })}
+                      disabled={check.isPending}
+                      onClick={() => check.mutate({ id: h.id })}
                     >
-                      Remove
+                      Check now
                     </button>
-                  )}
+                    <button type="button" onClick={() => setSelected(selected === h.id ? null : h.id)}>
+                      Containers
+                    </button>
+                    {isAdmin && (
+                      <button
+                        type="button"
+                        className="danger"
+                        onClick={() => confirm(`Remove host ${h.name}?`) && remove.mutate({ id: h.id })}
+                      >
+                        Remove
+                      </button>
+                    )}
+                  </div>
                 </td>
               </tr>
             ))}

@@ -74,17 +74,22 @@ export default function ModelsPage() {
                 <td>
                   {m.enabled ? <Badge value="enabled" kind="ok" /> : <Badge value="disabled" kind="warn" />}
                 </td>
-                <td className="row">
-                  <button type="button" onClick={() => setEnabled.mutate({ id: m.id, enabled: !m.enabled })}>
-                    {m.enabled ? "Disable" : "Enable"}
-                  </button>
-                  <button
-                    type="button"
-                    className="danger"
-                    onClick={() => confirm(`Remove model ${m.name}?`) && remove.mutate({ id: m.id })}
-                  >
-                    Remove
-                  </button>
+                <td>
+                  <div className="row nowrap">
+                    <button
+                      type="button"
+                      onClick={() => setEnabled.mutate({ id: m.id, enabled: !m.enabled })}
+                    >
+                      {m.enabled ? "Disable" : "Enable"}
+                    </button>
+                    <button
+                      type="button"
+                      className="danger"
+                      onClick={() => confirm(`Remove model ${m.name}?`) && remove.mutate({ id: m.id })}
+                    >
+                      Remove
+                    </button>
+                  </div>
                 </td>
               </tr>
             ))}
