@@ -230,6 +230,8 @@ describe("embedded engine (OpenAI API)", () => {
       echo: true,
     });
     expect(echo.choices[0]?.text.startsWith("Hi")).toBe(true);
+    const dflt = await client.completions.create({ model: MODEL, prompt: "Hi", temperature: 0 });
+    expect(dflt.usage?.completion_tokens).toBe(16); // OpenAI's default for legacy completions
   });
 
   it("returns embeddings with the model's hidden size, as floats or base64", async () => {
