@@ -14,6 +14,8 @@ export interface TEngineArgsInput {
   tensorParallel: number;
   pipelineParallel: number;
   gpus: number;
+  /** CPU cores per replica, when the target says. */
+  cpu?: number;
   port: number;
   maxNumSeqs?: number;
   maxModelLen?: number;
@@ -288,26 +290,26 @@ const ollama: TEngine = {
   quantizations: ["none", "fp16", "q8_0", "q6_k", "q5_k_m", "q4_k_m", "q4_0", "int4", "int8", "gguf"],
 };
 
+// apps/gateway/src/engine: configured by environment only (env.ts), /health = process up, /ready = 503
+// until the model is loaded, Prometheus names aitk_engine_* (metrics.ts).
 const aitk: TEngine = {
   name: "aitk",
   title: "aitk embedded engine (llama.cpp via node-llama-cpp, OpenAI-compatible)",
   image: { repository: "aitk/engine", defaultTag: "local" },
-  port: 8000,
+  port: 4100,
   command: null,
-  imageEntrypoint: ["aitk-engine"],
-  args: (i) => [
-    "--model",
-    i.localPath ?? i.model,
-    "--served-model-name",
-    i.servedName,
-    "--port",
-    String(i.port),
-    ...opt("--max-num-seqs", i.maxNumSeqs),
-    ...opt("--max-model-len", i.maxModelLen),
-    ...i.extraArgs,
-  ],
-  env: (i) => ({ AITK_ENGINE_PORT: String(i.port), HOME: "/home/aitk" }),
-  health: { startupPath: "/health", readinessPath: "/health", livenessPath: "/health" },
+  imageEntrypoint: ["node", "/app/engine.js"],
+  args: (i) => [...i.extraArgs],
+  env: (i) => ({
+    ENGINE_PORT: String(i.port),
+    ENGINE_MODEL_NAME: i.servedName,
+    ...(i.localPath ? { ENGINE_MODEL_PATH: i.localPath } : {}),
+    ...(i.maxNumSeqs ? { ENGINE_SEQUENCES: String(Math.min(64, i.maxNumSeqs)) } : {}),
+    ...(i.maxModelLen ? { ENGINE_CONTEXT_SIZE: String(i.maxModelLen) } : {}),
+    // More threads than cores is hundreds of times slower (shared notes, embedded-llama-engine.md).
+    ENGINE_THREADS: String(Math.max(1, Math.floor(i.cpu ?? 1))),
+  }),
+  health: { startupPath: "/ready", readinessPath: "/ready", livenessPath: "/health" },
   dockerHealthcheck: (port, path) => [
     "CMD",
     "node",
@@ -317,9 +319,9 @@ const aitk: TEngine = {
   baseStartupSeconds: 5,
   metrics: {
     path: "/metrics",
-    queueDepth: "aitk_engine_requests_waiting",
-    kvCacheUsage: "aitk_engine_kv_cache_usage_ratio",
-    running: "aitk_engine_requests_running",
+    queueDepth: "aitk_engine_queue_depth",
+    kvCacheUsage: null,
+    running: "aitk_engine_slots_busy",
   },
   gpu: "optional",
   writablePaths: ["/tmp", "/models"],

@@ -147,6 +147,7 @@ export function planTarget(spec: TAIDeployment, target: TTarget, opts: TPlanOpti
     tensorParallel,
     pipelineParallel,
     gpus,
+    cpu: res.cpu !== undefined ? parseQuantity(res.cpu) : undefined,
     port,
     maxNumSeqs: runtime.maxNumSeqs,
     maxModelLen: runtime.maxModelLen,

@@ -476,6 +476,14 @@ describe("renderers", () => {
       OLLAMA_CONTEXT_LENGTH: "4096",
     });
     expect(ollama.engine.health.startupExec?.("x")).toEqual(["ollama", "pull", "x"]);
-    expect(plan("aitk").port).toBe(8000);
+    const embedded = plan("aitk");
+    expect(embedded.port).toBe(4100);
+    expect(embedded.env).toMatchObject({
+      ENGINE_PORT: "4100",
+      ENGINE_SEQUENCES: "32",
+      ENGINE_CONTEXT_SIZE: "4096",
+      ENGINE_THREADS: "1",
+    });
+    expect(embedded.engine.health.startupPath).toBe("/ready");
   });
 });
