@@ -100,6 +100,13 @@ const DECODE = ["decode_ms", "decode_tps", "itl_ms"];
 const SERVING = ["output_tps", "e2e_ms"];
 const buckets: [string, (r: TRes) => boolean, number | null][] = [
   ["memory (footprint, weights, KV capacity)", (r) => r.group === "memory", 0.03],
+  ["  weights (calibration + vLLM logs)", (r) => r.metric === "weights_bytes", null],
+  ["  peak footprint of a forward (calibration)", (r) => r.metric === "peak_memory_bytes", null],
+  [
+    "  KV capacity / blocks / max concurrency (vLLM logs)",
+    (r) => ["kv_capacity_bytes", "kv_blocks", "max_concurrency"].includes(r.metric),
+    null,
+  ],
   ["  memory components (activation peak, non-torch)", (r) => r.group === "memory-component", null],
   ["latency (all timing rows)", (r) => r.group === "latency", 0.08],
   ["  TTFT / prefill", (r) => PREFILL.includes(r.metric), null],
