@@ -35,6 +35,13 @@ const finished = (id: string) => async () => {
   return ["completed", "failed", "cancelled"].includes(row.state) ? row : null;
 };
 
+// The job hash is read again after the state matches: a hash read before the move would be stale.
+const bullState = (id: string, state: string) => async () => {
+  const q = prod.queues.get("demo.run");
+  const job = await q.getJob(id);
+  return job && (await job.getState()) === state ? q.getJob(id) : null;
+};
+
 describe("job lifecycle", () => {
   it("runs a job: queued → active → completed, progress and logs streamed live and persisted", async () => {
     const row = await enqueueJob(deps(), { orgId, kind: "demo.run", payload: { steps: 4, stepMs: 30 } });
@@ -109,9 +116,9 @@ describe("job lifecycle", () => {
     ).map((l) => l.line);
     expect(lines.filter((l) => l.endsWith("will retry"))).toHaveLength(2);
     expect(lines.at(-1)).toBe("failed: demo failure at step 1 (attempt 3)");
-    const bull = await prod.queues.get("demo.run").getJob(row.id);
-    expect(bull?.attemptsMade).toBe(3);
-    expect(await bull?.getState()).toBe("failed");
+    // The row is final before BullMQ records the last failure: wait for BullMQ too.
+    const bull = await waitFor(bullState(row.id, "failed"), "BullMQ to record the failure");
+    expect(bull.attemptsMade).toBe(3);
   });
 
   it("succeeds on a retry after a transient failure", async () => {
@@ -143,9 +150,8 @@ describe("job lifecycle", () => {
       error: "cancelled",
     });
     expect(done.progress).toBeLessThan(100);
-    const bull = await prod.queues.get("demo.run").getJob(row.id);
-    expect(await bull?.getState()).toBe("failed");
-    expect(bull?.attemptsMade).toBe(1);
+    const bull = await waitFor(bullState(row.id, "failed"), "BullMQ to record the cancel");
+    expect(bull.attemptsMade).toBe(1);
     const lines = (await db.prisma.jobLog.findMany({ where: { jobId: row.id } })).map((l) => l.line);
     expect(lines).toContain("cancelled");
     // Cancelling again is harmless.

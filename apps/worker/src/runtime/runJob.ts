@@ -168,7 +168,8 @@ async function runOrgJob<N extends TJobName>(
       processor.handler(ctx),
       abandonedAfterAbort(ac.signal, deps.abortGraceMs),
     ]);
-    // A handler may finish its last step just as a cancel arrives: a completed run stays completed.
+    // A handler that saw its signal may return early instead of throwing: its work is not done.
+    if (ac.signal.aborted) throw ac.signal.reason;
     const ms = Math.round(performance.now() - started);
     await log(`completed in ${ms} ms`);
     await finishJob(prisma, redis, ref, { state: "completed", result });
