@@ -29,7 +29,10 @@ export function nomadJob(plan: TTargetPlan) {
       Datacenters: [plan.target.cluster ?? "dc1"],
       ...(plan.target.region ? { Region: plan.target.region } : {}),
       ...(plan.target.namespace ? { Namespace: plan.target.namespace } : {}),
-      Meta: { ...plan.labels },
+      // Nomad interpolates meta keys (${NOMAD_META_x}): keep them identifier-safe.
+      Meta: Object.fromEntries(
+        Object.entries(plan.labels).map(([k, v]) => [k.replace(/[^A-Za-z0-9_]/g, "_"), v]),
+      ),
       TaskGroups: groups,
     },
   };
@@ -129,7 +132,7 @@ function group(plan: TTargetPlan, name: string, count: number, capacity: "on-dem
         },
         KillTimeout: plan.terminationGraceSeconds * S,
         LogConfig: { MaxFiles: 5, MaxFileSizeMB: 50 },
-        Meta: { "aitk.command": commandLine(plan).join(" ") },
+        Meta: { aitk_command: commandLine(plan).join(" ") },
       },
     ],
   };
