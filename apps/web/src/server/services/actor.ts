@@ -29,12 +29,15 @@ export function requireRole(actor: TActor, min: Role): void {
 }
 
 /** API key scopes for the management API (the gateway only looks at "inference"). */
-export const API_KEY_SCOPES = ["inference", "read", "write", "admin"] as const;
+export const API_KEY_SCOPES = ["inference", "read", "write", "admin", "api"] as const;
 export type TApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
-/** The role an API key acts with on /api/v1: its strongest management scope. */
+/**
+ * The role an API key acts with on /api/v1: its strongest management scope. "api" (what the demo seed
+ * script issues) is full API access, the same as "admin".
+ */
 export function roleOfScopes(scopes: readonly string[]): Role | null {
-  if (scopes.includes("admin")) return "admin";
+  if (scopes.includes("admin") || scopes.includes("api")) return "admin";
   if (scopes.includes("write")) return "member";
   if (scopes.includes("read")) return "viewer";
   return null;

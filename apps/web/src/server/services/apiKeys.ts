@@ -75,7 +75,7 @@ export async function createApiKey(
 ): Promise<{ key: string; apiKey: TApiKeyOut }> {
   requireRole(ctx.actor, "member");
   const data = ZCreateApiKey.parse(input);
-  if (data.scopes.includes("admin")) requireRole(ctx.actor, "admin");
+  if (data.scopes.includes("admin") || data.scopes.includes("api")) requireRole(ctx.actor, "admin");
   if (data.expiresAt && data.expiresAt.getTime() <= Date.now()) {
     throw new DomainError("VALIDATION", "expiresAt: must be in the future", { field: "expiresAt" });
   }
