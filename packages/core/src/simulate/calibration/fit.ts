@@ -1,6 +1,7 @@
 // Deterministic, dependency-free fitting of the simulator's efficiency parameters.
 // Loss = Σ ln(pred/measured)² + λ Σ ln(θ/θ_prior)²; minimized by coordinate descent in log space
 // (each parameter multiplied by e^±step, step halved when nothing improves). Same input → same output.
+// Rows of "medium" confidence (second-hand transcriptions, user reports) weigh half as much as "high" ones.
 import { ENGINE_PRIORS } from "../catalog-engines";
 import type { TFitGroup, TFitted, TGlobalsFitted } from "../params";
 import type { TEffParams } from "../types";
@@ -90,7 +91,8 @@ function fitGroup(
   const loss = (t: TVec) => {
     const eff = t as unknown as TEffParams;
     let l = 0;
-    for (const r of rows) l += logErr(predictRow(r, eff, g), r.row.value);
+    for (const r of rows)
+      l += (r.row.confidence === "high" ? 1 : 0.5) * logErr(predictRow(r, eff, g), r.row.value);
     for (const k of keys)
       l += lambda * Math.log((t[k] as number) / (prior[k as keyof TEffParams] as number)) ** 2;
     return l;
