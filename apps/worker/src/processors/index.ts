@@ -7,4 +7,5 @@ export const processors: TProcessorRegistry = {
   "host.health": () => import("./hostHealth"),
   "host.healthAll": () => import("./hostHealthAll"),
   "ledger.drain": () => import("./ledger"),
+  "build.run": () => import("./build"),
 };

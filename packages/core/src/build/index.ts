@@ -19,3 +19,4 @@ export * from "./suggest";
 export * from "./targets";
 export * from "./vocabulary";
 export * from "./dockerStream";
+export * from "./options";
