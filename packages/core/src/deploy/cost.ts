@@ -94,7 +94,9 @@ export function targetCost(plan: TTargetPlan): TTargetCost {
     return unpriced(`${instance.instanceType} has ${instance.gpus} GPUs but one replica needs ${plan.gpus}`);
   }
   if (t.platform === "cloud-run")
-    notes.push("Cloud Run bills per instance-second; priced here as the equivalent always-on GCE machine per running instance");
+    notes.push(
+      "Cloud Run bills per instance-second; priced here as the equivalent always-on GCE machine per running instance",
+    );
   const perInstance = plan.gpus > 0 ? Math.max(1, Math.floor(instance.gpus / plan.gpus)) : 1;
   const odInstances = Math.ceil(onDemandReplicas / perInstance);
   const spotInstances = Math.ceil(spotReplicas / perInstance);
