@@ -120,6 +120,7 @@ describe("simulate", () => {
     });
     expect(one.fits).toBe(false);
     expect(one.oomReason).toContain("fits with tp=2");
+    expect(one.warnings.join(" ")).toContain("does not exist; simulated llama-3.1-70b");
     const two = simulate({ device: "nvidia-h100", model: "llama-3.1-70b", quant: "fp8", batch: 32, tp: 2 });
     expect(two.fits).toBe(true);
     expect(two.weightsBytesPerGpu).toBe(Math.round(two.weightsBytes / 2));

@@ -80,6 +80,8 @@ export function resolveScenario(s: TScenario): TResolved {
   let device = resolveDevice(s.device);
   if (s.deviceOverrides) device = applyOverrides(device, s.deviceOverrides, warnings);
   const model = resolveModel(s.model);
+  if (/llama-?3\.2-70b/i.test(s.model))
+    warnings.push(`"${s.model}" does not exist; simulated ${model.id} (same architecture as Llama-3.3-70B)`);
   let engine = s.engine ? resolveEngine(s.engine) : undefined;
   const quant0 = s.quant ? resolveQuant(s.quant) : undefined;
   if (!engine)
