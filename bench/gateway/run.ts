@@ -4,7 +4,7 @@
 //   npx tsx bench/gateway/run.ts [--duration=8] [--warmup=2] [--no-portkey] [--log-level=info]
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, openSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -105,7 +105,19 @@ function start(
   return p;
 }
 
-type TTarget = { name: string; url: string; headers: Record<string, string> };
+type TTarget = { name: string; url: string; headers: Record<string, string>; pid?: number };
+
+/** utime + stime of a process in microseconds, from /proc (Linux). */
+function cpuUs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(f[11]) + Number(f[12]);
+    return (ticks / 100) * 1e6; // USER_HZ = 100 on Linux
+  } catch {
+    return Number.NaN;
+  }
+}
 type TResult = {
   rps: number;
   p50: number;
@@ -114,6 +126,8 @@ type TResult = {
   errors: number;
   non2xx: number;
   requests: number;
+  /** CPU time (user + system) the gateway process spent per request: robust against a busy machine. */
+  cpuUsPerReq?: number;
 };
 
 function wrkScript(t: TTarget, model: string): string {
@@ -186,9 +200,12 @@ function wrk(t: TTarget, model: string, conns: number, seconds: number): TResult
 
 function measure(t: TTarget, model: string, conns: number): TResult {
   if (WARMUP > 0) wrk(t, model, conns, WARMUP);
+  const cpu0 = t.pid ? cpuUs(t.pid) : Number.NaN;
   const r = wrk(t, model, conns, DURATION);
+  if (t.pid) r.cpuUsPerReq = (cpuUs(t.pid) - cpu0) / r.requests;
   console.log(
     `  ${t.name.padEnd(8)} c=${String(conns).padEnd(3)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms` +
+      (r.cpuUsPerReq ? `  gateway CPU ${r.cpuUsPerReq.toFixed(0)} µs/req` : "") +
       (r.errors || r.non2xx ? `  errors ${r.errors} non-2xx ${r.non2xx}` : ""),
   );
   return r;
@@ -253,18 +270,19 @@ async function main(): Promise<void> {
     },
     join(tmpdir(), "aitk-bench-gateway.log"),
   );
-  void gw;
+  const gwPid = gw.pid!;
   await waitHttp(`http://127.0.0.1:${gwPort}/health`);
 
   let pkPort = 0;
+  let pkPid = 0;
   if (portkeyEntry) {
     pkPort = await freePort();
-    start(
+    pkPid = start(
       process.execPath,
       [portkeyEntry, `--port=${pkPort}`, "--headless"],
       {},
       join(tmpdir(), "aitk-bench-portkey.log"),
-    );
+    ).pid!;
     await waitHttp(`http://127.0.0.1:${pkPort}/`);
   }
 
@@ -275,12 +293,14 @@ async function main(): Promise<void> {
         name: "aitk",
         url: `http://127.0.0.1:${gwPort}/v1/chat/completions`,
         headers: { Authorization: `Bearer ${k.key}` },
+        pid: gwPid,
       },
     ];
     if (pkPort) {
       list.push({
         name: "portkey",
         url: `http://127.0.0.1:${pkPort}/v1/chat/completions`,
+        pid: pkPid,
         headers: {
           Authorization: "Bearer dummy",
           "x-portkey-provider": "openai",
@@ -328,6 +348,13 @@ async function main(): Promise<void> {
           ? `, portkey ${sat.portkey.rps.toFixed(0)} req/s → aitk/portkey = ${(sat.aitk.rps / sat.portkey.rps).toFixed(2)}×`
           : ""),
     );
+  if (sat?.aitk?.cpuUsPerReq && sat.portkey?.cpuUsPerReq) {
+    console.log(
+      `  gateway CPU per request at saturation: aitk ${sat.aitk.cpuUsPerReq.toFixed(0)} µs, portkey ${sat.portkey.cpuUsPerReq.toFixed(0)} µs` +
+        ` → per free core ≈ ${(1e6 / sat.aitk.cpuUsPerReq).toFixed(0)} vs ${(1e6 / sat.portkey.cpuUsPerReq).toFixed(0)} req/s` +
+        ` (${(sat.portkey.cpuUsPerReq / sat.aitk.cpuUsPerReq).toFixed(2)}×)`,
+    );
+  }
   writeFileSync(
     join(tmpdir(), "aitk-gateway-bench.json"),
     JSON.stringify({ at: new Date().toISOString(), results }, null, 2),

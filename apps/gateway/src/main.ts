@@ -12,6 +12,8 @@ const gateway = await createGateway(env, {
 });
 const port = await gateway.listen();
 log.info({ port, host: env.GATEWAY_HOST, failMode: env.RATE_LIMIT_FAIL_MODE }, "gateway listening");
+// Logs are buffered; the start line must come out now (scripts wait for it).
+log.flush();
 
 let closing = false;
 for (const sig of ["SIGINT", "SIGTERM"] as const) {
@@ -19,9 +21,10 @@ for (const sig of ["SIGINT", "SIGTERM"] as const) {
     if (closing) return;
     closing = true;
     log.info({ sig }, "gateway shutting down");
+    const exit = (code: number) => log.flush(() => process.exit(code));
     gateway.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
+      () => exit(0),
+      () => exit(1),
     );
     setTimeout(() => process.exit(1), 10_000).unref();
   });
