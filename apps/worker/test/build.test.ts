@@ -82,7 +82,7 @@ async function startBuild(
     data: { orgId, hostId, tag, dockerfileAi, options: options as object },
   });
   const job = await enqueueJob(
-    { prisma: db.prisma, redis: prod.redis, queues: prod.queues },
+    { prisma: db.prisma, queues: prod.queues },
     { orgId, kind: "build.run", payload: { orgId, buildId: build.id } },
   );
   await db.prisma.build.update({ where: { id: build.id }, data: { jobId: job.id } });
