@@ -12,7 +12,10 @@ import type { TPrisma } from "../client";
 
 export { Stripe };
 
-export function createStripe(cfg: TStripeConfig, opts: { maxNetworkRetries?: number; timeoutMs?: number } = {}): Stripe {
+export function createStripe(
+  cfg: TStripeConfig,
+  opts: { maxNetworkRetries?: number; timeoutMs?: number } = {},
+): Stripe {
   return new Stripe(cfg.secretKey, {
     host: cfg.host,
     port: cfg.port,
@@ -80,7 +83,10 @@ export async function ensureCustomer(prisma: TPrisma, stripe: Stripe, orgId: str
     data: { stripeCustomerId: c.id },
   });
   if (r.count === 0) {
-    const again = await prisma.organization.findUnique({ where: { id: org.id }, select: { stripeCustomerId: true } });
+    const again = await prisma.organization.findUnique({
+      where: { id: org.id },
+      select: { stripeCustomerId: true },
+    });
     return again?.stripeCustomerId ?? c.id;
   }
   return c.id;
@@ -133,7 +139,11 @@ export async function ensureStripePrices(
  * subscription uses the effective price of the org's most used model this period (else the newest
  * price that applies to the org); the invoice view shows when other models' prices differ.
  */
-export async function billingPriceFor(prisma: TPrisma, orgId: string, at = new Date()): Promise<TPriceRow | null> {
+export async function billingPriceFor(
+  prisma: TPrisma,
+  orgId: string,
+  at = new Date(),
+): Promise<TPriceRow | null> {
   const prices = (await prisma.price.findMany({
     where: { OR: [{ orgId }, { orgId: null }], effectiveFrom: { lte: at } },
   })) as TPriceRow[];
