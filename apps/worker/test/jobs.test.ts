@@ -219,3 +219,27 @@ describe("graceful shutdown", () => {
     }
   });
 });
+
+describe("timeouts", () => {
+  it("aborts a try that runs past its kind's timeout and counts it as a failed attempt", async () => {
+    const p = uniquePrefix("timeout");
+    const w = await startTestWorker(db.prisma, db.url, p, { timeoutMs: { "demo.run": 150 } });
+    const prod2 = producer(p);
+    try {
+      const d = { prisma: db.prisma, redis: prod2.redis, queues: prod2.queues };
+      const row = await enqueueJob(d, {
+        orgId,
+        kind: "demo.run",
+        payload: { steps: 100, stepMs: 50 },
+        opts: { attempts: 2, backoffDelayMs: 20 },
+      });
+      const done = await waitFor(finished(row.id), "job to time out");
+      expect(done).toMatchObject({ state: "failed", attempts: 2, error: "timed out after 150 ms" });
+      expect(done.progress).toBeLessThan(100);
+    } finally {
+      await w.close();
+      await prod2.close();
+      await dropPrefix(p);
+    }
+  });
+});

@@ -16,7 +16,7 @@ import type { THandlerContext, TProcessor } from "../processor";
 import { finishJob, toJsonValue as toJson } from "@aitk/db/jobs/finish";
 import { markActive, markReleased, markRetrying } from "./lifecycle";
 
-export type TAbortReason = "cancel" | "shutdown";
+export type TAbortReason = "cancel" | "shutdown" | "timeout";
 
 export type TRunDeps = {
   prisma: TPrisma;
@@ -28,6 +28,8 @@ export type TRunDeps = {
   running: Map<string, AbortController>;
   /** After an abort, how long a handler may take to stop before the job is settled without it. */
   abortGraceMs: number;
+  /** Per-kind overrides of the definitions' timeoutMs (tests). */
+  timeoutMs?: Partial<Record<TJobName, number>>;
 };
 
 export const errorMessage = (e: unknown): string =>
@@ -63,10 +65,14 @@ export async function runJob<N extends TJobName>(
   deps.running.set(jobId, ac);
   const onBullAbort = () => ac.abort(bullSignal?.reason ?? "shutdown");
   bullSignal?.addEventListener("abort", onBullAbort, { once: true });
+  const timeoutMs = deps.timeoutMs?.[kind] ?? def.timeoutMs;
+  const timer = timeoutMs ? setTimeout(() => ac.abort("timeout"), timeoutMs) : undefined;
+  timer?.unref();
   try {
     if (def.scope === "system") return await runSystemJob(deps, processor, job, attempt, ac, logger);
     return await runOrgJob(deps, processor, job, token, attempt, maxAttempts, ac, logger);
   } finally {
+    clearTimeout(timer);
     bullSignal?.removeEventListener("abort", onBullAbort);
     deps.running.delete(jobId);
   }
@@ -191,7 +197,8 @@ async function runOrgJob<N extends TJobName>(
       logger.info("job released on shutdown");
       throw new WaitingError();
     }
-    const message = errorMessage(e);
+    const message =
+      reason === "timeout" ? `timed out after ${timeoutOf(deps, processor.name)} ms` : errorMessage(e);
     const final = e instanceof UnrecoverableError || isPermanent(e) || attempt >= maxAttempts;
     if (final) {
       await log(`failed: ${message}`, "error");
@@ -206,6 +213,9 @@ async function runOrgJob<N extends TJobName>(
     throw e;
   }
 }
+
+const timeoutOf = (deps: TRunDeps, kind: TJobName) =>
+  deps.timeoutMs?.[kind] ?? getJobDefinition(kind).timeoutMs;
 
 /** Domain errors about the input (validation, missing rows, permissions) will not fix themselves. */
 function isPermanent(e: unknown): boolean {

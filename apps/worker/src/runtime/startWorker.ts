@@ -22,6 +22,8 @@ export type TStartWorkerOptions = {
   kinds?: TJobName[];
   /** Register repeatable schedules for system jobs (default config.WORKER_SCHEDULES). */
   schedules?: boolean;
+  /** Override per-kind try timeouts (tests). */
+  timeoutMs?: Partial<Record<TJobName, number>>;
   /** Override schedule periods (tests). */
   everyMs?: Partial<Record<TJobName, number>>;
   shutdownGraceMs?: number;
@@ -61,6 +63,7 @@ export async function startWorker(opts: TStartWorkerOptions): Promise<TWorkerHan
     logger,
     running,
     abortGraceMs: opts.abortGraceMs ?? 5000,
+    timeoutMs: opts.timeoutMs,
   };
 
   const workers = new Map<TJobName, Worker>();

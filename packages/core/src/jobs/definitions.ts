@@ -29,6 +29,8 @@ export interface TJobDefinition<S extends z.ZodType = z.ZodType, Sc extends TJob
   everyMs?: number;
   /** Jobs of this kind one worker process runs at once. */
   concurrency: number;
+  /** A try running longer is aborted (reason "timeout") and counts as a failed attempt. */
+  timeoutMs?: number;
 }
 
 const define = <S extends z.ZodType, Sc extends TJobScope>(d: TJobDefinition<S, Sc>) => d;
@@ -51,6 +53,7 @@ export const jobDefinitions = {
     backoff: { type: "exponential", delay: 1000 },
     scope: "org",
     concurrency: 4,
+    timeoutMs: 600_000,
   }),
   "host.health": define({
     name: "host.health",
@@ -59,6 +62,7 @@ export const jobDefinitions = {
     backoff: { type: "exponential", delay: 2000 },
     scope: "org",
     concurrency: 4,
+    timeoutMs: 60_000,
   }),
   "host.healthAll": define({
     name: "host.healthAll",
@@ -68,6 +72,7 @@ export const jobDefinitions = {
     scope: "system",
     everyMs: 60_000,
     concurrency: 1,
+    timeoutMs: 120_000,
   }),
   "build.run": define({
     name: "build.run",
@@ -77,6 +82,7 @@ export const jobDefinitions = {
     backoff: { type: "exponential", delay: 5000 },
     scope: "org",
     concurrency: 1,
+    timeoutMs: 3_600_000,
   }),
   "simulate.sweep": define({
     name: "simulate.sweep",
@@ -85,6 +91,7 @@ export const jobDefinitions = {
     backoff: { type: "exponential", delay: 2000 },
     scope: "org",
     concurrency: 1,
+    timeoutMs: 600_000,
   }),
   "deploy.apply": define({
     name: "deploy.apply",
@@ -94,6 +101,7 @@ export const jobDefinitions = {
     backoff: { type: "exponential", delay: 5000 },
     scope: "org",
     concurrency: 2,
+    timeoutMs: 1_800_000,
   }),
   "ledger.drain": define({
     name: "ledger.drain",
@@ -103,6 +111,7 @@ export const jobDefinitions = {
     scope: "system",
     everyMs: 2_000,
     concurrency: 1,
+    timeoutMs: 30_000,
   }),
   "usage.rollup": define({
     name: "usage.rollup",
@@ -112,6 +121,7 @@ export const jobDefinitions = {
     scope: "system",
     everyMs: 60_000,
     concurrency: 1,
+    timeoutMs: 300_000,
   }),
   "billing.sync": define({
     name: "billing.sync",
@@ -121,6 +131,7 @@ export const jobDefinitions = {
     scope: "system",
     everyMs: 300_000,
     concurrency: 1,
+    timeoutMs: 300_000,
   }),
 } as const;
 

@@ -1,6 +1,7 @@
 import { DomainError, notFound, validationError } from "@aitk/core/errors";
 import { getJobDefinition, type TJobInput, type TOrgJobName } from "@aitk/core/jobs/definitions";
 import { assertJobName, parseJobPayload } from "@aitk/core/jobs/payload";
+import type { Redis } from "ioredis";
 import type { TPrisma } from "../client";
 import { jobLogKey } from "./keys";
 import type { TQueues } from "./queues";
@@ -10,6 +11,8 @@ export type TJobDeps = {
   /** From `createQueues`. `queue` is accepted as another name for it. */
   queues?: TQueues;
   queue?: TQueues;
+  /** Not used here; accepted so one `{ prisma, redis, queues }` object serves enqueue and cancel. */
+  redis?: Redis;
 };
 
 export type TEnqueueInput<N extends TOrgJobName> = {
