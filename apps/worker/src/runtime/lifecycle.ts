@@ -8,7 +8,14 @@ const notFinished = { notIn: [...TERMINAL_JOB_STATES] };
 export async function markActive(prisma: TPrisma, jobId: string, attempt: number, startedAt: Date | null) {
   return prisma.job.updateMany({
     where: { id: jobId, state: notFinished },
-    data: { state: "active", attempts: attempt, startedAt: startedAt ?? new Date() },
+    // Each try starts over, so its progress does too.
+    data: {
+      state: "active",
+      attempts: attempt,
+      startedAt: startedAt ?? new Date(),
+      progress: 0,
+      progressMessage: null,
+    },
   });
 }
 
