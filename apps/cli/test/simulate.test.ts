@@ -129,6 +129,23 @@ describe("aitk simulate (seed forms)", () => {
     expect(r.out).toContain("Simulated device");
     expect(r.out).toContain("compute capability  9.0");
     expect(r.out).toMatch(/llama-3\.1-70b .* NO/);
+    const custom = aitk([
+      "simulate",
+      "--device",
+      "custom",
+      "--vram",
+      "48GB",
+      "--bandwidth",
+      "1200",
+      "--tflops",
+      "300",
+      "--model",
+      "llama-3.1-8b",
+      "--json",
+    ]);
+    expect(custom.code, custom.err).toBe(0);
+    expect(JSON.parse(custom.out).device).toBe("custom");
+    expect(aitk(["simulate", "--device", "custom", "--vram", "48GB"]).code).toBe(2);
     const bad = aitk(["simulate", "--device", "nvidia-h100", "--vram", "lots"]);
     expect(bad.code).toBe(2);
     expect(bad.err).toContain("--vram");

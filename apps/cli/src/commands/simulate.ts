@@ -36,7 +36,8 @@ Device ids are those of the catalog (nvidia-h100-sxm5-80gb) or aliases (nvidia-h
 Hugging Face names (meta-llama/Llama-3.1-8B-Instruct).
 
 Options for one scenario:
-  --device ID              catalog device or alias (see --list devices)
+  --device ID              catalog device or alias (see --list devices), or "custom" with --vram,
+                           --bandwidth and --tflops for hardware that is not in the catalog
   --vram SIZE              override memory, e.g. 80GB, 48GB, 24GiB (custom device)
   --compute-capability X   override CUDA compute capability, e.g. 9.0 (FP8 needs >= 8.9)
   --bandwidth GBPS         override memory bandwidth
@@ -56,6 +57,7 @@ Examples:
   aitk simulate --device nvidia-h100 --vram 80GB --compute-capability 9.0
   aitk simulate --device nvidia-h100 --model meta-llama/Llama-3.1-8B-Instruct --batch 32 --context 2048
   aitk simulate --device apple-m4-max --model llama-3.1-8b --quant q4_k_m --engine llama.cpp
+  aitk simulate --device custom --vram 48GB --bandwidth 1200 --tflops 300 --compute-capability 9.0
   aitk simulate --input scenarios.json --json
   echo '[{"device":"nvidia-l4","model":"qwen2.5-7b","quant":"int4-awq","batch":8}]' | aitk simulate --input - --json`;
 
@@ -322,7 +324,7 @@ const command: TCommand = {
     }
     // Device only (the seed's `aitk simulate --device nvidia-h100 --vram 80GB --compute-capability 9.0`):
     // show the device as simulated and a verdict for each catalog model.
-    resolveDevice(v.device);
+    if (v.device.toLowerCase() !== "custom") resolveDevice(v.device);
     const first = parseOrThrow(ZScenario, scenarioFrom(v, "llama-3.1-8b"), "scenario");
     const device: TDevice = resolveScenario(first).x.device;
     const results: TSimResult[] = SHOWCASE.map((m) => simulateParsed({ ...first, model: m }));

@@ -56,7 +56,11 @@ export const ZPhase = z.enum(["prefill", "decode"], { error: 'phase must be "pre
 /** One scenario, as scripts and the web send it. Ids accept aliases and Hugging Face names. */
 export const ZScenario = z
   .object({
-    device: known(findDevice, "device", deviceIds),
+    device: known(
+      (id) => (id.toLowerCase() === "custom" ? true : findDevice(id)),
+      "device",
+      () => [...deviceIds(), "custom"],
+    ),
     model: known(findModel, "model", modelIds),
     quant: known(findQuant, "quant", quantIds).optional(),
     engine: known(findEngine, "engine", engineIds).optional(),
@@ -77,6 +81,18 @@ export const ZScenario = z
     deviceOverrides: ZDeviceOverrides.optional(),
   })
   .strict()
+  .refine(
+    (s) =>
+      s.device.toLowerCase() !== "custom" ||
+      (s.deviceOverrides?.vramGB !== undefined &&
+        s.deviceOverrides.memBwGBps !== undefined &&
+        s.deviceOverrides.fp16Tflops !== undefined),
+    {
+      error:
+        'device "custom" needs deviceOverrides.vramGB, memBwGBps and fp16Tflops (CLI: --vram, --bandwidth, --tflops)',
+      path: ["deviceOverrides"],
+    },
+  )
   .refine((s) => s.count === undefined || s.count % s.tp === 0, {
     error: "count must be a multiple of tp (count / tp pipeline stages)",
     path: ["count"],

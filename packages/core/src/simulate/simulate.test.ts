@@ -171,6 +171,27 @@ describe("simulate", () => {
     expect(r.warnings.join(" ")).toContain("compute capability 8.0");
   });
 
+  it('a hypothetical "custom" device needs memory, bandwidth and FP16 rate', () => {
+    const r = simulate({
+      device: "custom",
+      model: "llama-3.1-8b",
+      deviceOverrides: {
+        name: "My accelerator",
+        vramGB: 48,
+        memBwGBps: 1000,
+        fp16Tflops: 200,
+        computeCapability: "9.0",
+      },
+    });
+    expect(r.fits).toBe(true);
+    expect(r.usableBytesPerGpu / GiB).toBeCloseTo(47.52, 1);
+    expect(r.params.source).toContain("nvidia-datacenter");
+    expectValidation(
+      () => simulate({ device: "custom", model: "llama-3.1-8b" }),
+      "needs deviceOverrides.vramGB",
+    );
+  });
+
   it("simulateMany keeps order and names the bad entry", () => {
     const rs = simulateMany([
       { device: "nvidia-l4", model: "llama-3.2-1b" },

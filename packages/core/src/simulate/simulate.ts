@@ -60,8 +60,8 @@ function applyOverrides(
   if (!changed) return d;
   return {
     ...d,
-    id: `${d.id}+custom`,
-    name: o.name ?? `${d.name} (custom)`,
+    id: d.id === "custom" ? "custom" : `${d.id}+custom`,
+    name: o.name ?? (d.id === "custom" ? d.name : `${d.name} (custom)`),
     computeCapability: cc,
     memoryGB: o.vramGB ?? d.memoryGB,
     usableGiB: +(d.usableGiB * ratio).toFixed(2),
@@ -74,10 +74,50 @@ function applyOverrides(
   };
 }
 
+/**
+ * Base for a hypothetical device ("custom"): an NVIDIA data-center-class GPU with the given memory, bandwidth
+ * and FP16 rate; FP8/INT8 at twice FP16 when the compute capability is ≥ 8.9; efficiencies of that family.
+ */
+function customBase(o: TScenario["deviceOverrides"]): TDevice {
+  const fp16 = o?.fp16Tflops ?? 100;
+  const cc = o?.computeCapability ?? "8.0";
+  const tdp = o?.tdpW ?? 300;
+  return {
+    id: "custom",
+    name: o?.name ?? "Custom device",
+    vendor: "custom",
+    family: "nvidia-datacenter",
+    kind: "datacenter-gpu",
+    arch: "hypothetical",
+    computeCapability: cc,
+    memoryGB: o?.vramGB ?? 80,
+    usableGiB: +((o?.vramGB ?? 80) * 0.99).toFixed(2),
+    memBwGBps: o?.memBwGBps ?? 2000,
+    tflops: {
+      fp16,
+      bf16: fp16,
+      fp8: Number(cc) >= FP8_CC ? 2 * fp16 : null,
+      int8: 2 * fp16,
+      fp32: null,
+      fp16acc: null,
+    },
+    tdpW: tdp,
+    idleW: +(tdp * 0.105).toFixed(1),
+    linkGBps: 32,
+    aliases: [],
+    source: "user-specified",
+    sourceUrls: [],
+    verifiedAtSource: false,
+    derived: [
+      "custom device: usable = 0.99 x vram, FP8/INT8 = 2 x FP16 (FP8 from cc 8.9), idle = 10.5 % of TDP, PCIe-class link",
+    ],
+  };
+}
+
 /** Catalog ids and defaults → a fully specified scenario. */
 export function resolveScenario(s: TScenario): TResolved {
   const warnings: string[] = [];
-  let device = resolveDevice(s.device);
+  let device = s.device.toLowerCase() === "custom" ? customBase(s.deviceOverrides) : resolveDevice(s.device);
   if (s.deviceOverrides) device = applyOverrides(device, s.deviceOverrides, warnings);
   const model = resolveModel(s.model);
   if (/llama-?3\.2-70b/i.test(s.model))
