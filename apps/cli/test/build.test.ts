@@ -112,7 +112,7 @@ describe("aitk build --dry-run", () => {
     const out = JSON.parse(r.stdout);
     expect(Object.keys(out)).toEqual(["resolution", "dockerfile", "requirements", "sbom", "scan"]);
     expect(out.resolution.torch.version).toBe("2.6.0+cu124");
-    expect(out.dockerfile).toContain("FROM ${BUILD_IMAGE} AS build");
+    expect(out.dockerfile).toContain(["FROM $", "{BUILD_IMAGE} AS build"].join(""));
     expect(out.requirements).toContain("vllm==0.8.5.post1");
     expect(out.sbom.specVersion).toBe("1.6");
     expect(out.scan.vulnerabilities.length).toBeGreaterThan(0);
