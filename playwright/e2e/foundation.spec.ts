@@ -55,6 +55,9 @@ test("sign up, create a key, see the local host healthy, watch a demo job", asyn
   await expect(row.locator(".badge").first()).toHaveText("healthy", { timeout: 45_000 });
   await expect(row).toContainText("Docker");
   await shot(page, "04-host-healthy");
+  await row.getByRole("button", { name: "Containers" }).click();
+  await expect(page.getByTestId("containers").locator("table")).toBeVisible();
+  await expect(page.getByTestId("containers")).not.toContainText("Loading");
 
   // Demo job with live progress over SSE.
   await nav(page, "Jobs").click();
@@ -76,4 +79,11 @@ test("sign up, create a key, see the local host healthy, watch a demo job", asyn
   await expect(page.getByTestId("job-progress")).toHaveText("100%");
   await expect(page.getByTestId("job-logs")).toContainText("completed");
   await shot(page, "06-job-completed");
+
+  // Every change above is in the audit log.
+  await nav(page, "Audit").click();
+  await expect(page.getByRole("cell", { name: "apiKey.create" })).toBeVisible();
+  await expect(page.getByRole("cell", { name: "host.register" })).toBeVisible();
+  await expect(page.getByRole("cell", { name: "job.create" })).toBeVisible();
+  await shot(page, "07-audit");
 });
