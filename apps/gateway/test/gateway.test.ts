@@ -156,6 +156,21 @@ describe("gateway with the official openai client", () => {
     await expect(client("aitk_" + "x".repeat(40)).models.list()).rejects.toBeInstanceOf(
       OpenAI.AuthenticationError,
     );
+    const expired = await seedKey(db.prisma, orgId, { expiresAt: new Date(Date.now() - 1000) });
+    const eExp = await client(expired.key)
+      .models.list()
+      .catch((e) => e);
+    expect(eExp).toBeInstanceOf(OpenAI.AuthenticationError);
+    expect(eExp.code).toBe("expired_api_key");
+    const noScope = await seedKey(db.prisma, orgId, { scopes: ["admin:read"] });
+    const eScope = await client(noScope.key)
+      .models.list()
+      .catch((e) => e);
+    expect(eScope).toBeInstanceOf(OpenAI.PermissionDeniedError);
+    expect(eScope.code).toBe("insufficient_scope");
+    const noAuth = await fetch(`${base}/models`);
+    expect(noAuth.status).toBe(401);
+    expect(((await noAuth.json()) as { error: { code: string } }).error.code).toBe("missing_api_key");
     const e403 = await client(restrictedKey)
       .chat.completions.create({ model: "big", messages: [{ role: "user", content: "x" }] })
       .catch((e) => e);
