@@ -38,11 +38,13 @@ export {
   ZPhase,
   ZScenario,
   ZScenarioList,
+  ZSimResult,
   ZSweep,
 } from "./schema";
 export {
   minTpToFit,
   resolveScenario,
+  SWEEP_INLINE_MAX,
   SWEEP_MAX,
   serving,
   simulate,

@@ -154,3 +154,44 @@ export function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown, wha
     issues: lines,
   });
 }
+
+const ZBound = z.enum(["memory", "compute", "overhead"]);
+
+/** Shape of one result (for OpenAPI / response validation); mirrors TSimResult. */
+export const ZSimResult = z.object({
+  device: z.string(),
+  model: z.string(),
+  quant: z.string(),
+  engine: z.string(),
+  tp: z.number().int(),
+  count: z.number().int(),
+  batch: z.number().int(),
+  phase: ZPhase,
+  weightsBytes: z.number(),
+  weightsBytesPerGpu: z.number(),
+  kvBytesPerToken: z.number(),
+  kvBytes: z.number(),
+  activationBytes: z.number(),
+  overheadBytes: z.number(),
+  memoryBytesPerGpu: z.number(),
+  usableBytesPerGpu: z.number(),
+  kvCapacityTokens: z.number(),
+  kvBlocks: z.number(),
+  maxConcurrency: z.number(),
+  fits: z.boolean(),
+  oomReason: z.string().nullable(),
+  prefillMs: z.number(),
+  decodeMsPerStep: z.number(),
+  ttftMs: z.number(),
+  tokensPerS: z.number(),
+  prefillTokensPerS: z.number(),
+  decodeTokensPerS: z.number(),
+  e2eMs: z.number(),
+  powerW: z.number(),
+  prefillPowerW: z.number(),
+  decodePowerW: z.number(),
+  energyPerTokenJ: z.number(),
+  bound: z.object({ prefill: ZBound, decode: ZBound }),
+  params: z.object({ source: z.string(), etaBw: z.number(), etaF: z.number() }),
+  warnings: z.array(z.string()),
+});

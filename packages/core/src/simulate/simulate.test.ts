@@ -6,7 +6,7 @@ import { deviceIds, findModel, resolveDevice, resolveModel } from "./catalog";
 import measurements from "./data/measurements.json";
 import { calibrationInfo, FITTED, listDevices, listModels } from "./index";
 import { GiB } from "./memory";
-import { ZScenario } from "./schema";
+import { ZScenario, ZSimResult } from "./schema";
 import { simulate, simulateMany, sweep } from "./simulate";
 
 const expectValidation = (fn: () => unknown, ...needles: string[]) => {
@@ -109,6 +109,7 @@ describe("simulate", () => {
     expect(r.maxConcurrency).toBeCloseTo(r.kvBlocks / 512, 2);
     expect(r.fits).toBe(true);
     expect(r.bound.decode).toBe("memory");
+    expect(ZSimResult.strict().parse(r)).toEqual(r);
   });
 
   it("70B FP8 does not fit one H100 and says which tp does; fits at tp=2", () => {

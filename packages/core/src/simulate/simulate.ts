@@ -434,6 +434,8 @@ export function simulateMany(inputs: unknown): TSimResult[] {
 }
 
 export const SWEEP_MAX = 20_000;
+/** Sweeps up to this size answer inline (≈ 10 ms); larger ones are worth a background job in the web app. */
+export const SWEEP_INLINE_MAX = 2_000;
 
 /** Every combination of the varied axes over a base scenario (web charts: TTFT / tokens/s vs batch, context, device). */
 export function sweep(input: TSweepInput | unknown): { scenario: TScenario; result: TSimResult }[] {
