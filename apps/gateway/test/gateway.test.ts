@@ -36,6 +36,25 @@ beforeAll(async () => {
   await seedModel(db.prisma, orgId, "tiny", [up.url], { tier: 1 });
   await seedModel(db.prisma, orgId, "big", [up.url], { tier: 3, upstreamModel: "big-upstream" });
   key = (await seedKey(db.prisma, orgId)).key;
+  await db.prisma.price.createMany({
+    data: [
+      // An old default price and the current one: the event's time picks the current one.
+      {
+        orgId: null,
+        model: "tiny",
+        inputMicroUsdPerMTok: 1,
+        outputMicroUsdPerMTok: 1,
+        effectiveFrom: new Date("2020-01-01"),
+      },
+      {
+        orgId: null,
+        model: "tiny",
+        inputMicroUsdPerMTok: 150_000,
+        outputMicroUsdPerMTok: 600_000,
+        effectiveFrom: new Date("2024-01-01"),
+      },
+    ],
+  });
   restrictedKey = (await seedKey(db.prisma, orgId, { allowedModels: ["tiny"] })).key;
   limitedKey = (await seedKey(db.prisma, orgId, { rpmLimit: 2 })).key;
   const env = loadEnv({ DATABASE_URL: db.url, AITK_REDIS_PREFIX: prefix, LOG_LEVEL: "info" });
@@ -339,8 +358,12 @@ describe("gateway with the official openai client", () => {
     expect(rows.length).toBe(before - 1); // one event belongs to the strict org
     expect(rows.some((r) => r.outcome === "rate_limited" && r.status === 429)).toBe(true);
     expect(rows.some((r) => r.endpoint === "embeddings")).toBe(true);
-    const ok = rows.find((r) => r.outcome === "ok" && r.endpoint === "chat.completions");
+    const ok = rows.find(
+      (r) => r.outcome === "ok" && r.endpoint === "chat.completions" && r.model === "tiny",
+    );
     expect(ok?.completionTokens).toBe(3);
+    expect(ok?.costPicoUsd).toBe(BigInt(ok!.promptTokens) * 150_000n + 3n * 600_000n);
+    expect(rows.find((r) => r.outcome === "rate_limited")?.costPicoUsd).toBe(0n);
     // Redelivery of the same events inserts nothing.
     const r2 = await drainLedger({ prisma: db.prisma, redis, stream, consumer: "t1" });
     expect(r2.inserted).toBe(0);
