@@ -24,6 +24,17 @@ export const ZWorkerEnv = z.object({
   WORKER_SCHEDULES: ZBool.default(true),
   /** How long SIGTERM waits for running jobs before releasing them back to the queue. */
   WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(20_000),
+  /**
+   * A running job's lock lasts this long and is renewed at half of it; a worker that dies (kill -9,
+   * lost host) holds its jobs at most this long before another worker takes them over.
+   */
+  WORKER_LOCK_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
+  /** How often each worker looks for jobs whose lock expired. */
+  WORKER_STALLED_CHECK_MS: z.coerce.number().int().min(200).max(600_000).default(30_000),
+  /** Stripe metering (billing.sync / billing.reconcile); off when unset — costs are still computed. */
+  STRIPE_SECRET_KEY: z.string().optional(),
+  /** Stripe API base, e.g. http://127.0.0.1:12111 for the emulator (default https://api.stripe.com). */
+  STRIPE_API_BASE: z.string().url().optional(),
 });
 
 export type TWorkerEnv = z.infer<typeof ZWorkerEnv>;

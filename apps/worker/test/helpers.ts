@@ -9,23 +9,34 @@ export const REDIS_URL = "redis://127.0.0.1:6379";
 
 export const uniquePrefix = (name: string) => `t_${name}_${randomBytes(4).toString("hex")}`;
 
-export function testConfig(databaseUrl: string, prefix: string): TWorkerEnv {
-  return ZWorkerEnv.parse({
+/** The worker environment a test worker runs with (`env` adds or overrides variables). */
+export function testEnv(databaseUrl: string, prefix: string, env: Record<string, string> = {}) {
+  return {
     DATABASE_URL: databaseUrl,
     REDIS_URL,
     AITK_QUEUE_PREFIX: prefix,
     LOG_LEVEL: "silent",
     WORKER_SCHEDULES: "false",
-  });
+    ...env,
+  };
+}
+
+export function testConfig(
+  databaseUrl: string,
+  prefix: string,
+  env: Record<string, string> = {},
+): TWorkerEnv {
+  return ZWorkerEnv.parse(testEnv(databaseUrl, prefix, env));
 }
 
 export async function startTestWorker(
   prisma: TPrisma,
   databaseUrl: string,
   prefix: string,
-  extra: Partial<TStartWorkerOptions> = {},
+  extra: Partial<TStartWorkerOptions> & { env?: Record<string, string> } = {},
 ) {
-  const config = testConfig(databaseUrl, prefix);
+  const { env, ...rest } = extra;
+  const config = testConfig(databaseUrl, prefix, env);
   return startWorker({
     prisma,
     config,
@@ -33,7 +44,7 @@ export async function startTestWorker(
     schedules: false,
     abortGraceMs: 1000,
     cancelPollMs: 500,
-    ...extra,
+    ...rest,
   });
 }
 

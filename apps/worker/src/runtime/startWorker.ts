@@ -76,6 +76,9 @@ export async function startWorker(opts: TStartWorkerOptions): Promise<TWorkerHan
       connection: bull,
       prefix: config.AITK_QUEUE_PREFIX,
       concurrency: def.concurrency,
+      lockDuration: config.WORKER_LOCK_MS,
+      stalledInterval: config.WORKER_STALLED_CHECK_MS,
+      // A job that took its worker down twice is failed rather than tried on a third one.
       maxStalledCount: 1,
     });
     worker.on("error", (err) => logger.error({ err, kind }, "worker error"));
