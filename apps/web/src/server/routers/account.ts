@@ -2,13 +2,21 @@ import { DomainError } from "@aitk/core/errors";
 import { z } from "zod";
 import * as account from "../services/account";
 import * as org from "../services/org";
+import { hitSignUpLimit } from "../services/signInLimiter";
 import { authedProcedure, publicProcedure, router } from "../trpc/init";
 
 // User-level procedures: they act on the signed-in user, not inside one organization.
 export const accountRouter = router({
-  signUp: publicProcedure
-    .input(account.ZSignUp)
-    .mutation(({ ctx, input }) => account.signUp(ctx.deps, input, ctx.ip)),
+  signUp: publicProcedure.input(account.ZSignUp).mutation(async ({ ctx, input }) => {
+    const wait = await hitSignUpLimit(ctx.deps.redis, ctx.ip);
+    if (wait !== null) {
+      throw new DomainError(
+        "RATE_LIMITED",
+        `Too many sign-ups from your network. Try again in ${Math.ceil(wait / 60)} minutes.`,
+      );
+    }
+    return account.signUp(ctx.deps, input, ctx.ip);
+  }),
   me: authedProcedure.query(async ({ ctx }) => {
     const user = await ctx.deps.prisma.user.findUnique({
       where: { id: ctx.session.userId },

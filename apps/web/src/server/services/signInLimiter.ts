@@ -67,3 +67,25 @@ export function limitMessage(d: Exclude<TLimitDecision, { allowed: true }>): str
     ? `Too many failed sign-in attempts for this account. Try again in ${mins} minute${mins === 1 ? "" : "s"}.`
     : `Too many sign-in attempts from your network. Try again in ${mins} minute${mins === 1 ? "" : "s"}.`;
 }
+
+/**
+ * Sign-ups per client IP (fixed window): account creation costs a KDF hash and a new org, so one
+ * address cannot mass-create them. Returns the seconds to wait when over the limit, else null.
+ */
+export async function hitSignUpLimit(
+  redis: TRedis,
+  ip: string | null,
+  limit = 20,
+  windowSec = 3600,
+): Promise<number | null> {
+  if (!ip) return null;
+  const key = `aitk:rl:signup:ip:${ip}`;
+  try {
+    const res = await redis.multi().incr(key).expire(key, windowSec, "NX").ttl(key).exec();
+    const count = Number(res?.[0]?.[1] ?? 0);
+    const ttl = Number(res?.[2]?.[1] ?? windowSec);
+    return count > limit ? Math.max(1, ttl) : null;
+  } catch {
+    return null;
+  }
+}

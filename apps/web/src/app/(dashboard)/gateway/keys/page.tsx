@@ -32,13 +32,17 @@ export default function ApiKeysPage() {
 
   function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
-    const f = new FormData(e.currentTarget);
+    const form = e.currentTarget;
+    const f = new FormData(form);
     const expires = String(f.get("expiresAt") ?? "");
-    create.mutate({
-      name: String(f.get("name") ?? ""),
-      scopes: f.getAll("scopes").map(String) as ("inference" | "read" | "write" | "admin")[],
-      expiresAt: expires ? new Date(expires) : null,
-    });
+    create.mutate(
+      {
+        name: String(f.get("name") ?? ""),
+        scopes: f.getAll("scopes").map(String) as ("inference" | "read" | "write" | "admin")[],
+        expiresAt: expires ? new Date(expires) : null,
+      },
+      { onSuccess: () => form.reset() },
+    );
   }
 
   return (
