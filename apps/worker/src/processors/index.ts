@@ -7,5 +7,9 @@ export const processors: TProcessorRegistry = {
   "host.health": () => import("./hostHealth"),
   "host.healthAll": () => import("./hostHealthAll"),
   "ledger.drain": () => import("./ledger"),
+  "usage.rollup": () => import("./usage-rollup"),
+  "usage.retention": () => import("./retention"),
+  "billing.sync": () => import("./billing-sync"),
+  "billing.reconcile": () => import("./billing-reconcile"),
   "build.run": () => import("./build"),
 };

@@ -1,0 +1,228 @@
+// Meter sync: ledger → Stripe meter events, exactly once in effect.
+//
+// 1. Plan (one transaction under an advisory lock): for the (org, minute) pairs touched by events
+//    ingested since the watermark, in closed minutes only, compare the ledger's token totals with the
+//    MeterSync rows already planned and insert the positive difference as a new row whose identifier is
+//    deterministic (`aitk:<org>:<meter>:<minute>[:r<n>]`). Minutes outside Stripe's 35-day window are
+//    stored as failed with a visible reason and never sent.
+// 2. Send: every due row (pending, or failed with nextAttemptAt ≤ now) goes to Stripe with its stored
+//    identifier. Stripe refusing a duplicate identifier (`resource_already_exists`) means an earlier try
+//    got through before we could record it: the row is marked sent. Other failures back off
+//    exponentially; attempts and the last error stay on the row.
+// A kill -9 at any point leaves either an unplanned minute (planned next run: the watermark only moves
+// in the same transaction) or a pending/failed row (re-sent with the same identifier): never a double bill.
+import {
+  backoffMs,
+  closedBefore,
+  METER_KINDS,
+  meterIdentifier,
+  planMinute,
+  type TMeterKind,
+  withinStripeWindow,
+} from "@aitk/core/billing/meters";
+import type { TPrisma } from "@aitk/db";
+import { ensureCustomer, ensureMeters, type Stripe } from "@aitk/db/billing/stripe";
+
+export const BILLING_CURSOR = "billing.sync";
+const LOCK_KEY = 727_270_001;
+
+export type TSyncOptions = {
+  now?: () => number;
+  /** Watermark overlap: rows committed up to this long after their ingestedAt are still seen. */
+  overlapMs?: number;
+  /** Ledger delay before a minute counts as closed. */
+  closeLagMs?: number;
+  /** Rows sent per run at most. */
+  maxSend?: number;
+  /** Meter events in flight at once. */
+  concurrency?: number;
+  log?: (msg: string, extra?: Record<string, unknown>) => void;
+};
+
+export type TSyncResult = {
+  planned: number;
+  expired: number;
+  sent: number;
+  duplicates: number;
+  failed: number;
+};
+
+type TTouched = { orgId: string; m: Date; input: bigint | null; output: bigint | null };
+
+export async function planMeterSync(prisma: TPrisma, opts: TSyncOptions = {}) {
+  const now = (opts.now ?? Date.now)();
+  const closed = new Date(closedBefore(now, opts.closeLagMs));
+  return prisma.$transaction(
+    async (tx) => {
+      const [lock] = await tx.$queryRaw<
+        { ok: boolean }[]
+      >`SELECT pg_try_advisory_xact_lock(${LOCK_KEY}) AS ok`;
+      if (!lock?.ok) return { planned: 0, expired: 0, locked: true };
+      const cur = await tx.jobCursor.findUnique({ where: { name: BILLING_CURSOR } });
+      const from = new Date(cur ? cur.at.getTime() - (opts.overlapMs ?? 300_000) : 0);
+      // Events ingested up to `closed` can only belong to closed minutes (createdAt ≤ ingestedAt, up to
+      // clock skew, which the createdAt filter and the overlap absorb).
+      const touched = await tx.$queryRaw<TTouched[]>`
+        WITH t AS (
+          SELECT DISTINCT "orgId", date_trunc('minute', "createdAt") AS m FROM "UsageEvent"
+          WHERE "ingestedAt" > ${from} AND "ingestedAt" <= ${closed} AND "createdAt" < ${closed}
+        )
+        SELECT t."orgId", t.m, sum(e."promptTokens")::bigint AS input, sum(e."completionTokens")::bigint AS output
+        FROM t JOIN "UsageEvent" e
+          ON e."orgId" = t."orgId" AND e."createdAt" >= t.m AND e."createdAt" < t.m + interval '1 minute'
+        GROUP BY t."orgId", t.m`;
+      let planned = 0;
+      let expired = 0;
+      if (touched.length) {
+        const existing = await tx.meterSync.findMany({
+          where: { OR: touched.map((t) => ({ orgId: t.orgId, minute: t.m })) },
+          select: { orgId: true, meter: true, minute: true, revision: true, value: true },
+        });
+        const key = (o: string, m: string, t: Date) => `${o}|${m}|${t.getTime()}`;
+        const byKey = new Map<string, { revision: number; value: bigint }[]>();
+        for (const r of existing) {
+          const k = key(r.orgId, r.meter, r.minute);
+          byKey.set(k, [...(byKey.get(k) ?? []), { revision: r.revision, value: r.value }]);
+        }
+        const rows = [];
+        for (const t of touched) {
+          for (const meter of METER_KINDS) {
+            const ledger = (meter === "input" ? t.input : t.output) ?? 0n;
+            const plan = planMinute(BigInt(ledger), byKey.get(key(t.orgId, meter, t.m)) ?? []);
+            if (!plan) continue;
+            const inWindow = withinStripeWindow(t.m, now);
+            if (!inWindow) expired++;
+            else planned++;
+            rows.push({
+              identifier: meterIdentifier(t.orgId, meter, t.m, plan.revision),
+              orgId: t.orgId,
+              meter,
+              minute: t.m,
+              value: plan.value,
+              revision: plan.revision,
+              status: inWindow ? ("pending" as const) : ("failed" as const),
+              lastError: inWindow
+                ? null
+                : "minute is older than Stripe's 35-day meter event window: not sent",
+              nextAttemptAt: inWindow ? new Date(now) : null,
+            });
+          }
+        }
+        if (rows.length) await tx.meterSync.createMany({ data: rows, skipDuplicates: true });
+      }
+      await tx.jobCursor.upsert({
+        where: { name: BILLING_CURSOR },
+        create: { name: BILLING_CURSOR, at: closed },
+        update: { at: closed },
+      });
+      return { planned, expired, locked: false };
+    },
+    { timeout: 60_000, maxWait: 10_000 },
+  );
+}
+
+function stripeError(e: unknown): { code?: string; param?: string; statusCode?: number; message: string } {
+  const x = e as { code?: string; param?: string; statusCode?: number; message?: string };
+  return { code: x.code, param: x.param, statusCode: x.statusCode, message: x.message ?? String(e) };
+}
+
+export async function sendMeterEvents(prisma: TPrisma, stripe: Stripe, opts: TSyncOptions = {}) {
+  const now = (opts.now ?? Date.now)();
+  const due = await prisma.meterSync.findMany({
+    where: {
+      OR: [{ status: "pending" }, { status: "failed", nextAttemptAt: { lte: new Date(now) } }],
+    },
+    orderBy: [{ minute: "asc" }, { identifier: "asc" }],
+    take: opts.maxSend ?? 2000,
+  });
+  const result = { sent: 0, duplicates: 0, failed: 0 };
+  if (!due.length) return result;
+  const meters = await ensureMeters(stripe);
+  const customers = new Map<string, Promise<string>>();
+  const customerOf = (orgId: string) => {
+    let p = customers.get(orgId);
+    if (!p) {
+      p = ensureCustomer(prisma, stripe, orgId);
+      customers.set(orgId, p);
+    }
+    return p;
+  };
+
+  const sendOne = async (row: (typeof due)[number]) => {
+    const attempts = row.attempts + 1;
+    if (!withinStripeWindow(row.minute, now)) {
+      await prisma.meterSync.update({
+        where: { identifier: row.identifier },
+        data: {
+          status: "failed",
+          attempts,
+          nextAttemptAt: null,
+          lastError: "minute is older than Stripe's 35-day meter event window: not sent",
+        },
+      });
+      result.failed++;
+      return;
+    }
+    try {
+      const customer = await customerOf(row.orgId);
+      await stripe.billing.meterEvents.create({
+        event_name: meters[row.meter as TMeterKind].eventName,
+        payload: { stripe_customer_id: customer, value: row.value.toString() },
+        identifier: row.identifier,
+        timestamp: Math.floor(row.minute.getTime() / 1000),
+      });
+      await prisma.meterSync.update({
+        where: { identifier: row.identifier },
+        data: { status: "sent", attempts, sentAt: new Date(), lastError: null, nextAttemptAt: null },
+      });
+      result.sent++;
+    } catch (e) {
+      const err = stripeError(e);
+      if (err.code === "resource_already_exists" && err.param === "identifier") {
+        // Stripe already has this identifier: an earlier try succeeded before we recorded it.
+        await prisma.meterSync.update({
+          where: { identifier: row.identifier },
+          data: {
+            status: "sent",
+            attempts,
+            sentAt: new Date(),
+            lastError: "already recorded by Stripe (earlier try)",
+            nextAttemptAt: null,
+          },
+        });
+        result.duplicates++;
+        return;
+      }
+      // A timestamp Stripe refuses will never be accepted later: stop retrying it.
+      const permanent = err.statusCode === 400 && err.param === "timestamp";
+      await prisma.meterSync.update({
+        where: { identifier: row.identifier },
+        data: {
+          status: "failed",
+          attempts,
+          lastError: `${err.code ?? err.statusCode ?? "error"}: ${err.message}`.slice(0, 500),
+          nextAttemptAt: permanent ? null : new Date(now + backoffMs(attempts)),
+        },
+      });
+      result.failed++;
+      opts.log?.("meter event failed", { identifier: row.identifier, attempts, error: err.message });
+    }
+  };
+
+  const queue = [...due];
+  const workers = Array.from({ length: Math.min(opts.concurrency ?? 4, queue.length) }, async () => {
+    for (let row = queue.shift(); row; row = queue.shift()) await sendOne(row);
+  });
+  await Promise.all(workers);
+  return result;
+}
+
+export async function runBillingSync(
+  prisma: TPrisma,
+  stripe: Stripe,
+  opts: TSyncOptions = {},
+): Promise<TSyncResult> {
+  const p = await planMeterSync(prisma, opts);
+  const s = await sendMeterEvents(prisma, stripe, opts);
+  return { planned: p.planned, expired: p.expired, ...s };
+}

@@ -1,0 +1,70 @@
+// Incremental per-minute rollups. Each run finds the (org, minute) pairs touched by events ingested
+// since the watermark (minus an overlap, so rows committed late by a slow transaction are not missed)
+// and recomputes those whole minutes from the ledger with an upsert. Recomputing is idempotent: running
+// twice, replaying, or crashing half-way never double counts.
+import { LATENCY_BUCKETS_SECONDS, TTFT_BUCKETS_SECONDS } from "@aitk/core/usage/buckets";
+import type { TPrisma } from "@aitk/db";
+
+export const ROLLUP_CURSOR = "usage.rollup";
+
+/** Per-bucket counts (not cumulative) with an +Inf bucket, matching @aitk/core/billing/histogram. */
+function bucketArray(column: string, boundsSeconds: readonly number[]): string {
+  const ms = boundsSeconds.map((b) => b * 1000);
+  const parts = ms.map((b, i) =>
+    i === 0
+      ? `count(*) FILTER (WHERE e.${column} <= ${b})`
+      : `count(*) FILTER (WHERE e.${column} > ${ms[i - 1]} AND e.${column} <= ${b})`,
+  );
+  parts.push(`count(*) FILTER (WHERE e.${column} > ${ms[ms.length - 1]})`);
+  return `ARRAY[${parts.join(", ")}]::int[]`;
+}
+
+/**
+ * The upsert, over the minutes listed by `touchedSql` (a SELECT of "orgId", m). Minutes whose raw
+ * events retention may already have removed are left alone (their rollups are kept as they are).
+ */
+export function rollupUpsertSql(touchedSql: string): string {
+  return `
+WITH touched AS (${touchedSql}),
+safe AS (
+  SELECT DISTINCT t."orgId", t.m FROM touched t JOIN "Organization" o ON o.id = t."orgId"
+  WHERE t.m > now() - make_interval(days => o."rawEventRetentionDays") + interval '1 hour'
+)
+INSERT INTO "UsageRollup" ("orgId", minute, model, "apiKeyId", requests, errors, "rateLimited",
+  "promptTokens", "completionTokens", "costPicoUsd", "ttftBuckets", "latencyBuckets", "durationMsSum", "ttftMsSum")
+SELECT e."orgId", s.m, e.model, coalesce(e."apiKeyId", ''),
+  count(*)::int,
+  (count(*) FILTER (WHERE e.outcome IN ('upstream_error', 'error')))::int,
+  (count(*) FILTER (WHERE e.outcome = 'rate_limited'))::int,
+  sum(e."promptTokens")::bigint, sum(e."completionTokens")::bigint, sum(e."costPicoUsd")::bigint,
+  ${bucketArray('"ttftMs"', TTFT_BUCKETS_SECONDS)},
+  ${bucketArray('"durationMs"', LATENCY_BUCKETS_SECONDS)},
+  sum(e."durationMs")::bigint, coalesce(sum(e."ttftMs"), 0)::bigint
+FROM safe s JOIN "UsageEvent" e
+  ON e."orgId" = s."orgId" AND e."createdAt" >= s.m AND e."createdAt" < s.m + interval '1 minute'
+GROUP BY e."orgId", s.m, e.model, coalesce(e."apiKeyId", '')
+ON CONFLICT ("orgId", minute, model, "apiKeyId") DO UPDATE SET
+  requests = EXCLUDED.requests, errors = EXCLUDED.errors, "rateLimited" = EXCLUDED."rateLimited",
+  "promptTokens" = EXCLUDED."promptTokens", "completionTokens" = EXCLUDED."completionTokens",
+  "costPicoUsd" = EXCLUDED."costPicoUsd", "ttftBuckets" = EXCLUDED."ttftBuckets",
+  "latencyBuckets" = EXCLUDED."latencyBuckets", "durationMsSum" = EXCLUDED."durationMsSum",
+  "ttftMsSum" = EXCLUDED."ttftMsSum"`;
+}
+
+export type TRollupResult = { from: string; to: string; rows: number; ms: number };
+
+export async function runRollup(
+  prisma: TPrisma,
+  opts: { now?: Date; overlapMs?: number; cursor?: string } = {},
+): Promise<TRollupResult> {
+  const started = Date.now();
+  const name = opts.cursor ?? ROLLUP_CURSOR;
+  const to = opts.now ?? new Date();
+  const cur = await prisma.jobCursor.findUnique({ where: { name } });
+  const from = new Date(cur ? cur.at.getTime() - (opts.overlapMs ?? 120_000) : 0);
+  const touched = `SELECT DISTINCT "orgId", date_trunc('minute', "createdAt") AS m FROM "UsageEvent"
+    WHERE "ingestedAt" > $1 AND "ingestedAt" <= $2`;
+  const rows = await prisma.$executeRawUnsafe(rollupUpsertSql(touched), from, to);
+  await prisma.jobCursor.upsert({ where: { name }, create: { name, at: to }, update: { at: to } });
+  return { from: from.toISOString(), to: to.toISOString(), rows, ms: Date.now() - started };
+}
