@@ -7,6 +7,7 @@ import { GET as jobEvents } from "../src/app/api/jobs/[id]/events/route";
 import { getEnv } from "../src/env";
 import {
   checkSignIn,
+  hitSignUpLimit,
   limitMessage,
   recordSignInFailure,
   recordSignInSuccess,
@@ -54,6 +55,14 @@ describe("sign-in limits", () => {
     await recordSignInSuccess(f.redis, email);
     await recordSignInFailure(f.redis, email, null, limits);
     expect((await checkSignIn(f.redis, email, null, limits)).allowed).toBe(true);
+  });
+
+  it("limits sign-ups per remote IP, not loopback", async () => {
+    const ip = `10.3.${Date.now() % 250}.9`;
+    expect(await hitSignUpLimit(f.redis, ip, 2, 60)).toBeNull();
+    expect(await hitSignUpLimit(f.redis, ip, 2, 60)).toBeNull();
+    expect(await hitSignUpLimit(f.redis, ip, 2, 60)).toBeGreaterThan(0);
+    for (let i = 0; i < 3; i++) expect(await hitSignUpLimit(f.redis, "127.0.0.1", 2, 60)).toBeNull();
   });
 
   it("the sign-in route answers 429 JSON once the account is locked", async () => {
