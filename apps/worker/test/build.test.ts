@@ -159,6 +159,12 @@ describe("build.run on the local dockerd", () => {
       ),
     ).toBe(true);
     expect(row.scan).toMatchObject({ licences: [{ status: "ok", licence: "Apache-2.0" }] });
+    const model = (row.sbom as { components: Record<string, unknown>[] }).components.find(
+      (c) => c.type === "machine-learning-model",
+    );
+    expect(model?.hashes).toEqual([
+      { alg: "SHA-256", content: "c5c8ae4d0d027e8c541533a9cff9e2ce4049691b595baea05753899b57f62c01" },
+    ]); // sha256("tiny-weights-v1")
 
     const lines = (await logLines(job.id)).join("\n");
     expect(lines).toMatch(/Step 1\/\d+ : ARG RUNTIME_IMAGE=/);

@@ -1,5 +1,6 @@
 // Regenerates src/build/data/compat.json from the research data in ../shared/data (or --in DIR).
-// Deterministic: same inputs → byte-identical output (no clock). Run: npx tsx scripts/build-refresh-data.ts
+// Deterministic: same inputs → byte-identical output (no clock).
+// Run: npx tsx scripts/build-refresh-data.ts [--in DIR] [--out FILE]
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -10,7 +11,9 @@ const argIn = process.argv.indexOf("--in");
 const inDir = resolve(
   argIn > 0 ? (process.argv[argIn + 1] as string) : join(here, "../../../../shared/data"),
 );
-const outFile = join(here, "../src/build/data/compat.json");
+const argOut = process.argv.indexOf("--out");
+const outFile =
+  argOut > 0 ? resolve(process.argv[argOut + 1] as string) : join(here, "../src/build/data/compat.json");
 
 // biome-ignore lint/suspicious/noExplicitAny: untyped research JSON, validated by the parsers below
 type J = Record<string, any>;

@@ -1,6 +1,7 @@
 // build.run: Dockerfile.ai → resolved plan → image built on a Docker host through the Engine API.
 // The build context is streamed as a tar (generated Dockerfile + requirements.txt + inline context
 // files); steps, logs and progress go to the job's live stream; the Build row records the outcome.
+import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { BuildStreamParser, type TBuildEvent } from "@aitk/core/build/dockerStream";
 import { osvEcosystemFromOsRelease, parseDpkgStatus, type TOsPackage } from "@aitk/core/build/inventory";
@@ -264,11 +265,23 @@ export default defineProcessor("build.run", async (ctx) => {
   await ctx.progress(92, "scanning");
   const inv = await imageInventory(docker, image.Id);
   const scan = scanResolution({ resolution: r, ...inv });
+  // Weights copied from the build context are hashed for the SBOM (downloaded ones are hashed by the
+  // weights stage's own tooling, not here).
+  const modelHashes: Record<string, string> = {};
+  if (r.model.source === "local") {
+    const prefix = r.model.ref.replace(/^\.\//, "").replace(/\/+$/, "");
+    for (const [path, b64] of Object.entries(opts.contextFiles ?? {})) {
+      if (path !== prefix && !path.startsWith(`${prefix}/`)) continue;
+      const inImage = `${r.model.pathInImage}${path.slice(prefix.length)}`;
+      modelHashes[inImage] = createHash("sha256").update(Buffer.from(b64, "base64")).digest("hex");
+    }
+  }
   const sbom = buildSbom({
     resolution: r,
     image: build.tag,
     imageId: image.Id,
     ...inv,
+    modelHashes,
     vulnerabilities: scan.vulnerabilities,
     timestamp: new Date().toISOString(),
   });

@@ -93,8 +93,19 @@ describe("Dockerfile generator", () => {
   it("compiles vLLM for gfx942 on ROCm", () => {
     const { dockerfile, requirements } = gen(dockerfileAi({ ENGINE: "vllm", TARGET: "amd-mi300" }));
     expect(dockerfile).toContain('PYTORCH_ROCM_ARCH="gfx942"');
-    expect(dockerfile).toContain("pip install --no-build-isolation -r /tmp/requirements.txt");
+    expect(dockerfile).toContain("/opt/venv/bin/pip install -r /tmp/requirements-base.txt");
+    expect(dockerfile).toContain("pip install --no-build-isolation --no-binary vllm vllm==0.10.1.1");
     expect(requirements).toContain("--extra-index-url https://download.pytorch.org/whl/rocm6.3");
+  });
+
+  it("vLLM's runtime keeps what Triton needs to compile its launcher, and GGUF keeps the tokenizer", () => {
+    const { dockerfile } = gen(vllm, { cuda: "12.4" });
+    expect(dockerfile).toContain(
+      "apt-get install -y --no-install-recommends ca-certificates gcc libc6-dev python3 python3-dev",
+    );
+    const exp = gen(SEED_DOCKERFILE_AI, { allowExperimental: true }).dockerfile;
+    expect(exp).toContain("cp /tmp/hf/*.json /models/tokenizer/");
+    expect(exp).toContain('"--tokenizer", "/models/tokenizer"');
   });
 
   it("for-size strips bytecode caches", () => {

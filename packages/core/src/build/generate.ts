@@ -96,11 +96,18 @@ function buildStage(r: TResolution, out: string[]): void {
     if (!r.localBase && r.osPackages.build.length) out.push(apt(r.osPackages.build));
     out.push("RUN python3 -m venv /opt/venv");
     out.push("COPY requirements.txt /tmp/requirements.txt");
-    out.push(
-      r.buildKind === "pip-rocm"
-        ? "RUN /opt/venv/bin/pip install --no-build-isolation -r /tmp/requirements.txt"
-        : "RUN /opt/venv/bin/pip install -r /tmp/requirements.txt",
-    );
+    if (r.buildKind === "pip-rocm") {
+      // PyPI's vLLM wheels are CUDA builds: install torch (ROCm) first, then compile vLLM from its
+      // sdist against it. cmake/ninja/setuptools-scm are build-time tools and never reach the image.
+      out.push(
+        "RUN grep -v '^vllm==' /tmp/requirements.txt > /tmp/requirements-base.txt \\\n && /opt/venv/bin/pip install -r /tmp/requirements-base.txt",
+      );
+      out.push(
+        `RUN /opt/venv/bin/pip install cmake ninja packaging setuptools-scm wheel \\\n && /opt/venv/bin/pip install --no-build-isolation --no-binary vllm vllm==${r.engine.version}`,
+      );
+    } else {
+      out.push("RUN /opt/venv/bin/pip install -r /tmp/requirements.txt");
+    }
     if (r.optimize === "for-size") out.push("RUN find /opt/venv -name __pycache__ -prune -exec rm -rf {} +");
     out.push("");
   } else if (r.buildKind === "llama.cpp") {
@@ -164,6 +171,12 @@ function weightsStage(r: TResolution, out: string[]): void {
     const version = r.engine.name === "llama.cpp" && r.engine.version ? r.engine.version : LLAMA_CPP_DEFAULT;
     const q = r.quantize.value;
     const direct = q === "none" || q === "fp16" || q === "bf16";
+    if (r.engine.name === "vllm") {
+      // vLLM loads GGUF weights with the original model's tokenizer; keep it beside the weights.
+      out.push(
+        "RUN mkdir -p /models/tokenizer \\\n && cp /tmp/hf/*.json /models/tokenizer/ \\\n && (cp /tmp/hf/tokenizer* /models/tokenizer/ 2>/dev/null || true)",
+      );
+    }
     out.push(
       `RUN git clone --depth 1 --branch ${version} https://github.com/ggml-org/llama.cpp /opt/llama.cpp`,
     );

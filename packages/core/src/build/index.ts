@@ -20,3 +20,4 @@ export * from "./targets";
 export * from "./vocabulary";
 export * from "./dockerStream";
 export * from "./options";
+export * from "./compat";

@@ -372,7 +372,9 @@ function planVllm(ctx: TCtx): Partial<TResolution> {
           "python3-dev",
           "build-essential",
         ],
-        runtime: ["ca-certificates", "python3"],
+        // Triton compiles its CUDA launcher on first start (gcc + Python headers): the reason vLLM's own
+        // image runs on -devel. These three packages are far smaller than the devel image.
+        runtime: ["ca-certificates", "python3", "python3-dev", "gcc", "libc6-dev"],
       },
     };
   }
@@ -889,8 +891,9 @@ function serveFor(ctx: TCtx, modelPath: string): TResolution["serve"] {
         "--served-model-name",
         served,
       ];
+      // vLLM's GGUF loader needs the base model's tokenizer; the weights stage keeps it in the image.
       if (formatOf(ctx.quant) === "gguf" && ctx.doc.model?.source === "huggingface")
-        cmd.push("--tokenizer", ctx.doc.model.ref);
+        cmd.push("--tokenizer", "/models/tokenizer");
       if (["awq", "gptq", "fp8"].includes(ctx.quant)) cmd.push("--quantization", ctx.quant);
       if (ctx.doc.observability.includes("otel"))
         cmd.push(
