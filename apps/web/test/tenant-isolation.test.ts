@@ -1,6 +1,7 @@
 // A member of org A must not read, list or change anything of org B — through every tRPC procedure and
 // every REST route. The tables below must name every procedure and route: adding one without a case
 // here fails the "covers every …" tests.
+import { SEED_DOCKERFILE_AI } from "@aitk/core/build/fixtures";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allRoutes } from "../src/server/rest/routes";
@@ -51,6 +52,26 @@ const trpcCases: Record<string, (c: TCaller, b: TTenant) => Promise<unknown>> = 
   "models.remove": (c, b) => c.models.remove({ id: b.modelId }),
   "models.setEnabled": (c, b) => c.models.setEnabled({ id: b.modelId, enabled: false }),
   "audit.list": (c) => c.audit.list(),
+  "simulate.catalog": (c) => c.simulate.catalog(),
+  "simulate.run": (c) => c.simulate.run({ scenarios: [{ device: "nvidia-h100", model: "llama-3.1-8b" }] }),
+  "simulate.sweep": (c) =>
+    c.simulate.sweep({
+      sweep: { base: { device: "nvidia-h100", model: "llama-3.2-1b" }, vary: { batch: [1, 2] } },
+    }),
+  "simulate.list": (c) => c.simulate.list(),
+  "simulate.get": (c, b) => c.simulate.get({ id: b.jobId }),
+  "builds.list": (c) => c.builds.list(),
+  "builds.get": (c, b) => c.builds.get({ id: b.jobId }),
+  "builds.dryRun": (c) => c.builds.dryRun({ dockerfileAi: SEED_DOCKERFILE_AI, allowExperimental: true }),
+  "builds.create": (c, b) =>
+    c.builds.create({
+      dockerfileAi: SEED_DOCKERFILE_AI,
+      tag: "t:1",
+      hostId: b.hostId,
+      allowExperimental: true,
+    }),
+  "builds.cancel": (c, b) => c.builds.cancel({ id: b.jobId }),
+  "compat.graph": (c) => c.compat.graph({ engine: "vllm" }),
 };
 
 type TRestCase = { params?: (b: TTenant) => Record<string, string>; body?: unknown; public?: boolean };
@@ -78,6 +99,19 @@ const restCases: Record<string, TRestCase> = {
   "POST /models": { body: { name: "rest-model", upstreamUrl: PUBLIC_UPSTREAM } },
   "DELETE /models/{id}": { params: (b) => ({ id: b.modelId }) },
   "GET /audit": {},
+  "POST /simulate": { body: { device: "nvidia-h100", model: "llama-3.1-8b" } },
+  "POST /simulations": {
+    body: { sweep: { base: { device: "nvidia-h100", model: "llama-3.2-1b" }, vary: { batch: [1, 2] } } },
+  },
+  "GET /simulations": {},
+  "GET /simulations/{id}": { params: (b) => ({ id: b.jobId }) },
+  "POST /builds": {
+    body: { dockerfileAi: SEED_DOCKERFILE_AI, tag: "rest-build:1", allowExperimental: true },
+  },
+  "GET /builds": {},
+  "GET /builds/{id}": { params: (b) => ({ id: b.jobId }) },
+  "POST /builds/{id}/cancel": { params: (b) => ({ id: b.jobId }) },
+  "GET /compat": {},
   "GET /openapi.json": { public: true },
   "GET /{...rest}": {},
   "POST /{...rest}": {},

@@ -8,7 +8,9 @@ import * as hosts from "../services/hosts";
 import * as jobs from "../services/jobs";
 import * as models from "../services/models";
 import * as org from "../services/org";
+import { buildsRoutes } from "./buildsRoutes";
 import { defineRoute, type TAnyRouteDef } from "./handler";
+import { simulateRoutes } from "./simulateRoutes";
 
 const ZIdParams = z.object({ id: z.string().min(1).max(64) });
 const page = <T extends z.ZodType>(item: T) =>
@@ -310,4 +312,6 @@ export const allRoutes: TAnyRouteDef[] = [
   registerModel,
   removeModel,
   listAuditLog,
+  ...simulateRoutes,
+  ...buildsRoutes,
 ];

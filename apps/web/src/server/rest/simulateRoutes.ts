@@ -48,7 +48,8 @@ export const runSimulation = defineRoute({
     oneOf: [scenarioSchema, { type: "array", items: scenarioSchema, minItems: 1, maxItems: 10_000 }],
   }),
   response: z.union([ZSimResult, z.array(ZSimResult)]),
-  handler: async (_ctx, { body }) => simulate.simulateBody(body),
+  handler: async (_ctx, { body }) =>
+    simulate.simulateBody(body) as unknown as z.input<typeof ZSimResult> | z.input<typeof ZSimResult>[],
 });
 
 export const startSimulation = defineRoute({

@@ -1,0 +1,5 @@
+import { getBuild } from "../../../../../server/rest/buildsRoutes";
+import { toHandler } from "../../../../../server/rest/handler";
+
+export const dynamic = "force-dynamic";
+export const GET = toHandler(getBuild);
