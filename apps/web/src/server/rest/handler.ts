@@ -112,6 +112,9 @@ export function toHandler(def: TAnyRouteDef, depsOverride?: () => TDeps) {
     const requestId = req.headers.get("x-request-id") ?? crypto.randomUUID();
     const log = deps.logger.child({ requestId, route: `${def.method} ${def.path}` });
     const ip = clientIp(req);
+    const t0 = performance.now();
+    const done = (status: number, extra: Record<string, unknown> = {}) =>
+      log.info({ status, ms: Math.round(performance.now() - t0), ip, ...extra }, "api request");
     try {
       const key = await authenticateApiKey(deps, req, ip);
       const svc: TServiceCtx = { deps, actor: key };
@@ -122,6 +125,7 @@ export function toHandler(def: TAnyRouteDef, depsOverride?: () => TDeps) {
       const query = parsePart(def.query, Object.fromEntries(url.searchParams), "query");
       const body = def.body ? parsePart(def.body, await readBody(req), "body") : undefined;
       const out = await def.handler({ ...svc, key, req }, { params, query, body });
+      done(def.status ?? 200, { orgId: key.orgId, apiKeyId: key.apiKeyId });
       return new Response(def.status === 204 ? null : JSON.stringify(out), {
         status: def.status ?? 200,
         headers: { "content-type": "application/json", "x-request-id": requestId },
@@ -130,6 +134,7 @@ export function toHandler(def: TAnyRouteDef, depsOverride?: () => TDeps) {
       const d = toDomainError(e);
       if (d) {
         if (d.httpStatus >= 500) log.warn({ code: d.code, msg: d.message }, "request failed");
+        done(d.httpStatus, { code: d.code });
         return errorResponse(d, requestId);
       }
       log.error({ err: (e as Error).message, stack: (e as Error).stack }, "unhandled error");
