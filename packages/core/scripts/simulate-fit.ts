@@ -31,5 +31,5 @@ console.log(
 console.log("globals:", JSON.stringify(fitted.globals));
 for (const [k, g] of Object.entries(fitted.groups))
   console.log(
-    `  ${k.padEnd(44)} ${g.level.padEnd(6)} n=${String(g.rows.length).padStart(3)} rmsLog=${g.rmsLogError.toFixed(3)} ${JSON.stringify({ etaBw: g.params.etaBw, etaF: g.params.etaF, stepUs: g.params.stepUs, layerUs: g.params.layerUs, arUs: g.params.arUs })}`,
+    `  ${k.padEnd(44)} ${g.level.padEnd(6)} n=${String(g.rows.length).padStart(3)} rmsLog=${g.rmsLogError.toFixed(3)} ${JSON.stringify({ etaBw: g.params.etaBw, etaQ: g.params.etaQ, etaF: g.params.etaF, stepUs: g.params.stepUs, layerUs: g.params.layerUs, arUs: g.params.arUs })}`,
   );

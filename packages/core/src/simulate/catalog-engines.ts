@@ -120,6 +120,7 @@ export const ENGINES: readonly TEngine[] = [
 export const ENGINE_PRIORS: Record<string, TEffParams> = {
   "torch-cudagraph": {
     etaBw: 0.85,
+    etaQ: 1,
     etaF: 0.7,
     stepUs: 30,
     layerUs: 20,
@@ -130,6 +131,7 @@ export const ENGINE_PRIORS: Record<string, TEffParams> = {
   },
   "pytorch-eager": {
     etaBw: 0.85,
+    etaQ: 1,
     etaF: 0.7,
     stepUs: 300,
     layerUs: 150,
@@ -138,9 +140,20 @@ export const ENGINE_PRIORS: Record<string, TEffParams> = {
     pMem: 0.4,
     pCmp: 0.6,
   },
-  vllm: { etaBw: 0.8, etaF: 0.65, stepUs: 1500, layerUs: 20, arUs: 15, pBase: 0.3, pMem: 0.4, pCmp: 0.6 },
+  vllm: {
+    etaBw: 0.8,
+    etaQ: 1,
+    etaF: 0.65,
+    stepUs: 1500,
+    layerUs: 20,
+    arUs: 15,
+    pBase: 0.3,
+    pMem: 0.4,
+    pCmp: 0.6,
+  },
   "tensorrt-llm": {
     etaBw: 0.85,
+    etaQ: 1,
     etaF: 0.7,
     stepUs: 300,
     layerUs: 10,
@@ -151,6 +164,7 @@ export const ENGINE_PRIORS: Record<string, TEffParams> = {
   },
   "llama.cpp": {
     etaBw: 0.75,
+    etaQ: 1,
     etaF: 0.4,
     stepUs: 500,
     layerUs: 30,

@@ -116,7 +116,17 @@ describe("KV cache", () => {
   });
 });
 
-const EXACT: TEffParams = { etaBw: 1, etaF: 1, stepUs: 0, layerUs: 0, arUs: 0, pBase: 0, pMem: 1, pCmp: 0 };
+const EXACT: TEffParams = {
+  etaBw: 1,
+  etaQ: 1,
+  etaF: 1,
+  stepUs: 0,
+  layerUs: 0,
+  arUs: 0,
+  pBase: 0,
+  pMem: 1,
+  pCmp: 0,
+};
 const SHARP = { h0: 0, sharpness: 60 };
 
 describe("step time (roofline with efficiencies)", () => {

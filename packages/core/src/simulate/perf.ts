@@ -72,7 +72,8 @@ export function forward(x: TForwardInput, eff: TEffParams, g: TGlobals): TForwar
   const lmHead = m.tiedEmbeddings ? w.embeddingBytes : w.lmHeadBytes;
   const kvTok = kvBytesPerTokenPerGpu(m, x.kvBytesPerElement, tp, 1);
   const kvBytes = (seqs * (context + newTokens) + piggy) * kvTok;
-  const bytes = (layerBytes + lmHead) / tp + kvBytes;
+  const weightBytesRead = (layerBytes + lmHead) / tp;
+  const bytes = weightBytesRead + kvBytes;
   const qDim = m.heads * m.headDim;
   const attn =
     newTokens > 1
@@ -86,7 +87,9 @@ export function forward(x: TForwardInput, eff: TEffParams, g: TGlobals): TForwar
     tp;
   const bw = x.device.memBwGBps * 1e9;
   const peak = peakTflops(x.device, x.quant) * 1e12;
-  const memS = bytes / (eff.etaBw * bw);
+  // llama.cpp's dequantizing kernels stream quantized weights below the 16-bit rate (fitted etaQ).
+  const etaQ = x.quant.format === "gguf" && x.quant.linearBits < 16 ? eff.etaQ : 1;
+  const memS = (weightBytesRead / etaQ + kvBytes) / (eff.etaBw * bw);
   const cmpS = flops / (eff.etaF * (m.hidden / (m.hidden + g.h0)) * peak);
   const p = g.sharpness;
   const core =

@@ -125,6 +125,8 @@ export interface TEngine {
 export interface TEffParams {
   /** Achieved share of spec memory bandwidth on large streaming reads. */
   etaBw: number;
+  /** Extra bandwidth efficiency of quantized GGUF weights (dequantizing kernels), 1 = same as 16-bit weights. */
+  etaQ: number;
   /** Achieved share of dense peak on large GEMMs (scaled by hidden / (hidden + h0)). */
   etaF: number;
   /** Fixed time per forward step, µs. */

@@ -79,7 +79,7 @@ const logErr = (pred: number, meas: number) => {
   return r * r;
 };
 
-const EFF_KEYS = ["etaBw", "etaF", "stepUs", "layerUs", "arUs"] as const;
+const EFF_KEYS = ["etaBw", "etaQ", "etaF", "stepUs", "layerUs", "arUs"] as const;
 
 function fitGroup(
   rows: TPreparedRow[],
@@ -87,7 +87,11 @@ function fitGroup(
   lambda: number,
   g: TGlobalsFitted,
 ): Omit<TFitGroup, "level"> {
-  const keys: string[] = EFF_KEYS.filter((k) => k !== "arUs" || rows.some((r) => r.x.tp > 1));
+  const keys: string[] = EFF_KEYS.filter(
+    (k) =>
+      (k !== "arUs" || rows.some((r) => r.x.tp > 1)) &&
+      (k !== "etaQ" || rows.some((r) => r.x.quant.format === "gguf" && r.x.quant.linearBits < 16)),
+  );
   const loss = (t: TVec) => {
     const eff = t as unknown as TEffParams;
     let l = 0;
@@ -111,6 +115,7 @@ function fitGroup(
 const round = (v: number, d = 4) => +v.toPrecision(d);
 const roundParams = (p: TEffParams): TEffParams => ({
   etaBw: round(p.etaBw),
+  etaQ: round(p.etaQ ?? 1),
   etaF: round(p.etaF),
   stepUs: round(p.stepUs),
   layerUs: round(p.layerUs),
