@@ -12,4 +12,5 @@ export const processors: TProcessorRegistry = {
   "billing.sync": () => import("./billing-sync"),
   "billing.reconcile": () => import("./billing-reconcile"),
   "build.run": () => import("./build"),
+  "simulate.sweep": () => import("./simulate-sweep"),
 };
