@@ -1,5 +1,6 @@
 // Every org mutation leaves an audit row; the OpenAPI document covers every operation and its schemas
 // are valid JSON Schema 2020-12.
+import { SEED_DOCKERFILE_AI } from "@aitk/core/build/fixtures";
 import Ajv2020 from "ajv/dist/2020";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET as openapi } from "../src/app/api/v1/openapi.json/route";
@@ -15,7 +16,8 @@ afterAll(async () => {
 });
 
 describe("audit", () => {
-  const USER_LEVEL = new Set(["account.signUp", "account.switchOrg"]);
+  // signUp/switchOrg act on the caller's session; dryRun is a POST that changes nothing.
+  const NOT_AUDITED = new Set(["account.signUp", "account.switchOrg", "builds.dryRun"]);
 
   it("every mutation writes an audit row", async () => {
     const c = f.caller(f.a.ownerId);
@@ -26,6 +28,7 @@ describe("audit", () => {
     const memberMembership = await f.prisma.membership.findFirstOrThrow({
       where: { orgId: a.orgId, userId: a.memberId },
     });
+    let buildId = "";
     const steps: Record<string, () => Promise<unknown>> = {
       "account.createOrg": () => c.account.createOrg({ name: "Second" }),
       "account.acceptInvite": async () => {
@@ -46,6 +49,21 @@ describe("audit", () => {
       },
       "apiKeys.create": () => c.apiKeys.create({ name: "audited" }),
       "apiKeys.revoke": () => c.apiKeys.revoke({ id: a.keyId }),
+      "builds.create": async () => {
+        const b = await c.builds.create({
+          dockerfileAi: SEED_DOCKERFILE_AI,
+          tag: "audit:1",
+          hostId: a.hostId,
+          allowExperimental: true,
+        });
+        buildId = b.id;
+        return b;
+      },
+      "builds.cancel": () => c.builds.cancel({ id: buildId }),
+      "simulate.sweep": () =>
+        c.simulate.sweep({
+          sweep: { base: { device: "nvidia-h100", model: "llama-3.2-1b" }, vary: { batch: [1, 2] } },
+        }),
       "hosts.register": () =>
         c.hosts.register({ name: "second", connection: { type: "tcp", host: "10.0.0.5", port: 2376 } }),
       "hosts.checkNow": () => c.hosts.checkNow({ id: a.hostId }),
@@ -57,7 +75,7 @@ describe("audit", () => {
       "models.setEnabled": () => c.models.setEnabled({ id: a.modelId, enabled: false }),
       "models.remove": () => c.models.remove({ id: a.modelId }),
     };
-    const mutations = procedurePaths().filter((p) => p.type === "mutation" && !USER_LEVEL.has(p.path));
+    const mutations = procedurePaths().filter((p) => p.type === "mutation" && !NOT_AUDITED.has(p.path));
     const missing = mutations.map((m) => m.path).filter((p) => !(p in steps));
     expect(missing, "mutations without an audit case").toEqual([]);
     for (const [path, run] of Object.entries(steps)) {
