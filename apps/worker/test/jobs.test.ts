@@ -4,6 +4,8 @@ import { requestCancel } from "@aitk/db/jobs/cancel";
 import { enqueueJob } from "@aitk/db/jobs/enqueue";
 import { jobLogKey } from "@aitk/db/jobs/keys";
 import { followJobLogs, readJobLogs, type TJobStreamEntry } from "@aitk/db/jobs/logs";
+import { retryJob } from "@aitk/db/jobs/retry";
+import { listWorkers, queueCounts } from "@aitk/db/jobs/stats";
 import { watchJob } from "@aitk/db/jobs/watch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TWorkerHandle } from "../src/runtime/startWorker";
@@ -183,6 +185,34 @@ describe("job lifecycle", () => {
     await expect(enqueueJob(deps(), { orgId, kind: "ledger.drain" as "demo.run" })).rejects.toThrow(
       /scheduled by the system/,
     );
+  });
+});
+
+describe("operations", () => {
+  it("retries a failed job as a new job with the same payload; refuses unfinished ones", async () => {
+    const failed = await enqueueJob(deps(), {
+      orgId,
+      kind: "demo.run",
+      payload: { steps: 1, stepMs: 1, failAtStep: 1, failAttempts: 1 },
+      opts: { attempts: 1 },
+    });
+    await waitFor(finished(failed.id), "job to fail");
+    const again = await retryJob(deps(), failed.id, orgId);
+    expect(again.id).not.toBe(failed.id);
+    expect(again.payload).toEqual(failed.payload);
+    // The policy's attempts apply again; failAttempts: 1 lets this run succeed.
+    const done = await waitFor(finished(again.id), "retried job to finish");
+    expect(done.state).toBe("completed");
+    await expect(retryJob(deps(), again.id, orgId)).rejects.toMatchObject({ code: "CONFLICT" });
+  });
+
+  it("reports queue counts and live workers", async () => {
+    const counts = await queueCounts(prod.queues, ["demo.run", "host.health"]);
+    expect(counts.map((c) => c.kind)).toEqual(["demo.run", "host.health"]);
+    expect(counts[0]!.completed + counts[0]!.failed).toBeGreaterThan(0);
+    const workers = await listWorkers(prod.redis, prefix);
+    expect(workers.map((w) => w.id)).toEqual([worker.id]);
+    expect(workers[0]).toMatchObject({ pid: process.pid, kinds: expect.arrayContaining(["demo.run"]) });
   });
 });
 

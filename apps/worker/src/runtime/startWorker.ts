@@ -5,6 +5,9 @@ import { createRedis, type TPrisma } from "@aitk/db";
 import { finishJob, TERMINAL_JOB_STATES } from "@aitk/db/jobs/finish";
 import { JOB_CANCEL_CHANNEL } from "@aitk/db/jobs/keys";
 import { createQueues, type TQueues } from "@aitk/db/jobs/queues";
+import { removeWorkerHeartbeat, writeWorkerHeartbeat } from "@aitk/db/jobs/stats";
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import { Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { TWorkerEnv } from "../env";
@@ -33,6 +36,8 @@ export type TStartWorkerOptions = {
 };
 
 export type TWorkerHandle = {
+  /** This process's id in heartbeats (`listWorkers`). */
+  id: string;
   queues: TQueues;
   redis: Redis;
   kinds: TJobName[];
@@ -136,7 +141,23 @@ export async function startWorker(opts: TStartWorkerOptions): Promise<TWorkerHan
     await registerSchedules(queues, registry, kinds, opts.everyMs, logger);
 
   await Promise.all([...workers.values()].map((w) => w.waitUntilReady()));
-  logger.info({ kinds, prefix: config.AITK_QUEUE_PREFIX }, "worker started");
+
+  const id = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+  const startedAt = new Date().toISOString();
+  const beat = () =>
+    writeWorkerHeartbeat(redis, config.AITK_QUEUE_PREFIX, {
+      id,
+      host: hostname(),
+      pid: process.pid,
+      kinds,
+      running: running.size,
+      startedAt,
+      seenAt: new Date().toISOString(),
+    }).catch((err) => logger.warn({ err }, "heartbeat failed"));
+  await beat();
+  const heartbeat = setInterval(beat, 5000);
+  heartbeat.unref();
+  logger.info({ id, kinds, prefix: config.AITK_QUEUE_PREFIX }, "worker started");
 
   let closing: Promise<void> | null = null;
   const close = () => {
@@ -144,6 +165,7 @@ export async function startWorker(opts: TStartWorkerOptions): Promise<TWorkerHan
       const graceMs = opts.shutdownGraceMs ?? config.WORKER_SHUTDOWN_GRACE_MS;
       logger.info({ running: running.size, graceMs }, "shutting down");
       clearInterval(poll);
+      clearInterval(heartbeat);
       const closed = Promise.all([...workers.values()].map((w) => w.close()));
       let timer: NodeJS.Timeout | undefined;
       const timedOut = await Promise.race([
@@ -158,6 +180,7 @@ export async function startWorker(opts: TStartWorkerOptions): Promise<TWorkerHan
         for (const ac of running.values()) ac.abort("shutdown");
         await closed;
       }
+      await removeWorkerHeartbeat(redis, config.AITK_QUEUE_PREFIX, id).catch(() => undefined);
       await sub.unsubscribe().catch(() => undefined);
       sub.disconnect();
       await queues.close();
@@ -167,7 +190,7 @@ export async function startWorker(opts: TStartWorkerOptions): Promise<TWorkerHan
     return closing;
   };
 
-  return { queues, redis, kinds, workers, running, close };
+  return { id, queues, redis, kinds, workers, running, close };
 }
 
 /**

@@ -6,3 +6,5 @@ export * from "./logs";
 export * from "./progress";
 export * from "./watch";
 export * from "./queues";
+export * from "./retry";
+export * from "./stats";
