@@ -184,6 +184,8 @@ type TMeas = {
   scenario: Record<string, unknown>;
   source: string;
   confidence: string;
+  /** Engine and version as the source names it (results move 10-35 % between versions). */
+  engineVersion: string;
   note: string;
 };
 const out: TMeas[] = [];
@@ -218,6 +220,7 @@ for (const m of cal.measurements) {
       unit,
       scenario: { ...base, ...scenario },
       source: calSrc,
+      engineVersion: `PyTorch ${String((cal as unknown as { ceilings: { torch?: string }[] }).ceilings.find((c) => c.torch)?.torch ?? "")} (gpu/bench_llm.py)`,
       confidence: "high",
       note,
     });
@@ -439,6 +442,7 @@ for (const r of pub.rows) {
     unit: m.unit,
     scenario: { ...base, ...m.sc },
     source: String(r.source),
+    engineVersion: String(r.engine),
     confidence: String(r.confidence),
     note: [String(r.notes ?? ""), ...notes].filter(Boolean).join("; "),
   });

@@ -113,6 +113,10 @@ export function verdictRows(r: TSimResult): [string, string][] {
     ],
     ["energy", `${num(r.energyPerTokenJ, 4)} J/token`],
     ["parameters", `${r.params.source} (etaBw ${r.params.etaBw}, etaF ${r.params.etaF})`],
+    [
+      "calibrated on",
+      r.params.calibratedOn.length ? r.params.calibratedOn.join("; ") : "no measurements (derived)",
+    ],
   ];
 }
 

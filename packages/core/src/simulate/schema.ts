@@ -192,6 +192,11 @@ export const ZSimResult = z.object({
   decodePowerW: z.number(),
   energyPerTokenJ: z.number(),
   bound: z.object({ prefill: ZBound, decode: ZBound }),
-  params: z.object({ source: z.string(), etaBw: z.number(), etaF: z.number() }),
+  params: z.object({
+    source: z.string(),
+    etaBw: z.number(),
+    etaF: z.number(),
+    calibratedOn: z.array(z.string()),
+  }),
   warnings: z.array(z.string()),
 });

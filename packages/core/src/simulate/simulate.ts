@@ -279,6 +279,7 @@ export function simulateResolved(
   g: TGlobalsFitted,
   source: string,
   warnings: string[] = [],
+  calibratedOn: string[] = [],
 ): TSimResult {
   const { device: d, engine: e, model: m } = x;
   const mem = memoryPlan(x, g);
@@ -358,7 +359,7 @@ export function simulateResolved(
     decodePowerW: decodePower,
     energyPerTokenJ: energy,
     bound: { prefill: pre.bound, decode: dec.bound },
-    params: { source, etaBw: eff.etaBw, etaF: eff.etaF },
+    params: { source, etaBw: eff.etaBw, etaF: eff.etaF, calibratedOn },
     warnings,
   };
 }
@@ -418,12 +419,12 @@ export function simulate(input: TScenarioInput | unknown): TSimResult {
 
 export function simulateParsed(s: TScenario, resolver: TParamResolver = shippedResolver): TSimResult {
   const { x, warnings } = resolveScenario(s);
-  const { eff, source } = resolver(x.device, x.engine);
+  const { eff, source, versions } = resolver(x.device, x.engine);
   if (source.startsWith("prior:") || source.startsWith("derived:"))
     warnings.push(
       `no measurements for ${x.engine.name} on ${x.device.name}: parameters ${source} (wider uncertainty)`,
     );
-  return simulateResolved(x, eff, shippedGlobals, source, warnings);
+  return simulateResolved(x, eff, shippedGlobals, source, warnings, versions);
 }
 
 /** Simulate a list, in order. Bad input anywhere → one VALIDATION error naming each bad entry ([i].field). */

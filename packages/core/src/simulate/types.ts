@@ -205,6 +205,7 @@ export interface TSimResult {
   decodePowerW: number;
   energyPerTokenJ: number;
   bound: { prefill: TBound; decode: TBound };
-  params: { source: string; etaBw: number; etaF: number };
+  /** Which calibration the efficiencies came from, and the engine versions it was fitted on. */
+  params: { source: string; etaBw: number; etaF: number; calibratedOn: string[] };
   warnings: string[];
 }

@@ -109,6 +109,7 @@ function fitGroup(
     params: roundParams(eff),
     rows: rows.map((r) => r.row.id),
     rmsLogError: +Math.sqrt(se / Math.max(1, rows.length)).toFixed(4),
+    versions: [...new Set(rows.map((r) => r.row.engineVersion ?? "unknown"))].sort(),
   };
 }
 

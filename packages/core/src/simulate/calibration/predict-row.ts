@@ -18,6 +18,7 @@ export interface TMeasurement {
   scenario: Record<string, unknown>;
   source: string;
   confidence: string;
+  engineVersion?: string;
   note: string;
 }
 
