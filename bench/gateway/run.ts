@@ -212,7 +212,8 @@ function measure(t: TTarget, model: string, conns: number): TResult {
   if (WARMUP > 0) wrk(t, model, conns, WARMUP);
   const cpu0 = t.pid ? cpuUs(t.pid) : Number.NaN;
   const r = wrk(t, model, conns, DURATION);
-  if (t.pid) r.cpuUsPerReq = (cpuUs(t.pid) - cpu0) / r.requests;
+  // Tick-sampled accounting (10 ms): only meaningful over many requests.
+  if (t.pid && r.requests >= 5000) r.cpuUsPerReq = (cpuUs(t.pid) - cpu0) / r.requests;
   console.log(
     `  ${t.name.padEnd(8)} c=${String(conns).padEnd(3)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms` +
       (r.cpuUsPerReq ? `  gateway CPU ${r.cpuUsPerReq.toFixed(0)} µs/req` : "") +
@@ -372,6 +373,17 @@ async function main(): Promise<void> {
     JSON.stringify({ at: new Date().toISOString(), results }, null, 2),
   );
 
+  // Where the gateway's time goes (its own histograms, whole run): mean per request.
+  const metrics = await (await fetch(`http://127.0.0.1:${gwPort}/metrics`)).text();
+  const mean = (name: string) => {
+    const sum = Number(metrics.match(new RegExp(`^${name}_sum (\\S+)`, "m"))?.[1]);
+    const count = Number(metrics.match(new RegExp(`^${name}_count (\\S+)`, "m"))?.[1]);
+    return count ? `${((sum / count) * 1000).toFixed(3)} ms` : "n/a";
+  };
+  console.log(
+    `  aitk internals (mean over the whole run): before forwarding ${mean("gateway_overhead_seconds")}` +
+      ` (of which rate-limit script ${mean("gateway_ratelimit_seconds")}), ledger write ${mean("gateway_ledger_write_seconds")}`,
+  );
   for (const p of children) p.kill("SIGTERM");
   const redis = createRedis("redis://127.0.0.1:6379");
   let cursor = "0";

@@ -51,6 +51,18 @@ export class GatewayMetrics {
     buckets: OVERHEAD_BUCKETS_SECONDS,
     registers: [this.registry],
   });
+  readonly ledgerWrite = new Histogram({
+    name: "gateway_ledger_write_seconds",
+    help: "Time to store a request's ledger event (XADD + token reconcile) before its response is finished",
+    buckets: OVERHEAD_BUCKETS_SECONDS,
+    registers: [this.registry],
+  });
+  readonly limiterCall = new Histogram({
+    name: "gateway_ratelimit_seconds",
+    help: "Time of the rate-limit script call (one Redis round trip)",
+    buckets: OVERHEAD_BUCKETS_SECONDS,
+    registers: [this.registry],
+  });
   private readonly inFlight = new Gauge({
     name: "gateway_in_flight_requests",
     help: "Requests being proxied now",

@@ -75,7 +75,9 @@ async function account(deps: TGatewayDeps, ctx: TCtx): Promise<void> {
     ts: ctx.startedAtMs,
   };
   const adjust = ctx.reservation ? deps.limiter.reconcileArgs(ctx.reservation, prompt + completion) : null;
+  const tw = performance.now();
   await deps.ledger.write(event, adjust);
+  deps.metrics.ledgerWrite.observe((performance.now() - tw) / 1000);
   const m = ctx.metrics;
   if (m) {
     m.requests(ctx.outcome, ctx.status);
@@ -287,7 +289,9 @@ export async function handleInference(
     (kind === "embeddings" ? 0 : completionReserve(body, deps.env.GATEWAY_DEFAULT_MAX_TOKENS));
   let limitHeaders: Record<string, string> | null = null;
   try {
+    const tl = performance.now();
     const r = await deps.limiter.reserve(key.id, key.org.id, key.limits, key.org.limits, reserve);
+    deps.metrics.limiterCall.observe((performance.now() - tl) / 1000);
     limitHeaders = rateLimitHeaders(r.decision);
     if (!r.decision.allowed) {
       metrics.rateLimited.inc();
