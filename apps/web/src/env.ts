@@ -19,6 +19,13 @@ const ZEnv = z
     RATE_LIMIT_FAIL_MODE: z.enum(["open", "closed"]).default("open"),
     // Shown on the Gateway page and in the API docs; the gateway itself is a separate process.
     GATEWAY_PUBLIC_URL: z.string().url().default("http://127.0.0.1:4000"),
+    // Whether organizations may register this machine's own Docker engine (unix socket or a loopback
+    // address). Handy on a single-team install; set false where tenants must not reach the control
+    // plane's engine (it is root on this machine).
+    AITK_ALLOW_LOCAL_HOSTS: z
+      .enum(["true", "false", "1", "0"])
+      .default("true")
+      .transform((v) => v === "true" || v === "1"),
     // Outgoing mail for invites. Without it the invite link is shown to the admin instead.
     SMTP_URL: z.string().url().optional(),
   })

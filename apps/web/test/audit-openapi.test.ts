@@ -93,6 +93,29 @@ describe("audit", () => {
     expect(host.endpoint).toBe("tcp://10.0.0.5:2376");
   });
 
+  it("local Docker hosts can be refused per installation", async () => {
+    const c = f.caller(f.a.ownerId);
+    f.deps.allowLocalHosts = false;
+    try {
+      for (const connection of [
+        { type: "unix" as const, socketPath: "/var/run/docker.sock" },
+        { type: "tcp" as const, host: "127.0.0.1", port: 2375 },
+        { type: "tcp" as const, host: "localhost", port: 2375 },
+      ]) {
+        await expect(
+          c.hosts.register({
+            name: `local-${connection.type}-${Math.random().toString(36).slice(2, 6)}`,
+            connection,
+          }),
+        ).rejects.toMatchObject({
+          code: "FORBIDDEN",
+        });
+      }
+    } finally {
+      f.deps.allowLocalHosts = true;
+    }
+  });
+
   it("host credentials are stored encrypted", async () => {
     const c = f.caller(f.a.ownerId);
     await c.hosts.register({

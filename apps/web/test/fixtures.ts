@@ -136,6 +136,7 @@ export async function createFixture(): Promise<TFixture> {
     gatewayUrl: "http://127.0.0.1:4000",
     smtpConfigured: false,
     rateLimitFailMode: "open",
+    allowLocalHosts: true,
   };
   setDeps(deps);
   const a = await makeTenant(db.prisma, deps, "a");

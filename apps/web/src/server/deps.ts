@@ -20,6 +20,8 @@ export interface TDeps {
   gatewayUrl: string;
   smtpConfigured: boolean;
   rateLimitFailMode: "open" | "closed";
+  /** Organizations may register this machine's Docker engine (unix socket / loopback). */
+  allowLocalHosts: boolean;
 }
 
 const globalForDeps = globalThis as unknown as { __aitkWebDeps?: TDeps };
@@ -42,6 +44,7 @@ export function getDeps(): TDeps {
       gatewayUrl: env.GATEWAY_PUBLIC_URL,
       smtpConfigured: Boolean(env.SMTP_URL),
       rateLimitFailMode: env.RATE_LIMIT_FAIL_MODE,
+      allowLocalHosts: env.AITK_ALLOW_LOCAL_HOSTS,
     };
   }
   return globalForDeps.__aitkWebDeps;

@@ -116,6 +116,12 @@ function endpointOf(c: z.infer<typeof ZDockerConnection>): { endpoint: string; s
   }
 }
 
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|::1|\[::1\]|0\.0\.0\.0)$/i;
+
+function isLocalConnection(c: z.infer<typeof ZDockerConnection>): boolean {
+  return c.type === "unix" || LOOPBACK.test(c.host.trim());
+}
+
 export async function listHosts(ctx: TServiceCtx): Promise<THostOut[]> {
   const rows = await ctx.deps.prisma.host.findMany({
     where: { orgId: ctx.actor.orgId },
@@ -138,6 +144,13 @@ export async function registerHost(ctx: TServiceCtx, input: TRegisterHost): Prom
   requireRole(ctx.actor, "admin");
   const data = ZRegisterHost.parse(input);
   const { endpoint, secret } = endpointOf(data.connection);
+  if (!ctx.deps.allowLocalHosts && isLocalConnection(data.connection)) {
+    throw new DomainError(
+      "FORBIDDEN",
+      "connection: this installation does not let organizations use the control plane's own Docker engine (AITK_ALLOW_LOCAL_HOSTS=false)",
+      { field: "connection" },
+    );
+  }
   const dup = await ctx.deps.prisma.host.findFirst({ where: { orgId: ctx.actor.orgId, name: data.name } });
   if (dup) throw new DomainError("CONFLICT", `a host named ${data.name} already exists`, { field: "name" });
   const row = await ctx.deps.prisma.host.create({
