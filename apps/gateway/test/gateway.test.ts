@@ -4,10 +4,10 @@ import { LEDGER_STREAM } from "@aitk/core/usage/event";
 import { createRedis, type TRedis } from "@aitk/db";
 import { createTestDatabase, type TTestDatabase } from "@aitk/db/testing";
 import OpenAI from "openai";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { drainLedger } from "../../worker/src/processors/ledgerDrain";
 import { loadEnv } from "../src/env";
+import { createLogger } from "../src/obs/log";
 import { createGateway, type TGateway } from "../src/server";
 import { startFakeUpstream, type TFakeUpstream } from "./fakeUpstream";
 import { seedKey, seedModel, seedOrg } from "./seed";
@@ -64,7 +64,7 @@ beforeAll(async () => {
       cb();
     },
   });
-  gw = await createGateway(env, { prisma: db.prisma, log: pino({ level: "info" }, sink) });
+  gw = await createGateway(env, { prisma: db.prisma, log: createLogger("info", sink) });
   const port = await gw.listen(0, "127.0.0.1");
   base = `http://127.0.0.1:${port}/v1`;
 });
@@ -367,6 +367,23 @@ describe("gateway with the official openai client", () => {
     // Redelivery of the same events inserts nothing.
     const r2 = await drainLedger({ prisma: db.prisma, redis, stream, consumer: "t1" });
     expect(r2.inserted).toBe(0);
+  });
+
+  it("logs prompts only for orgs that opted in, with PII redacted", async () => {
+    const o = await seedOrg(db.prisma, { allowLoopback: true });
+    await db.prisma.organization.update({ where: { id: o.orgId }, data: { logPrompts: true } });
+    await seedModel(db.prisma, o.orgId, "tiny", [up.url]);
+    const k = await seedKey(db.prisma, o.orgId);
+    await client(k.key).chat.completions.create({
+      model: "tiny",
+      messages: [
+        { role: "user", content: "opted-in prompt from jane.doe@example.com card 4111 1111 1111 1111" },
+      ],
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    const all = logLines.join("");
+    expect(all).toContain("opted-in prompt from [REDACTED_EMAIL] card [REDACTED_CARD]");
+    expect(all).not.toContain("jane.doe@example.com");
   });
 
   it("logs without prompt text or keys; metrics and health respond", async () => {
