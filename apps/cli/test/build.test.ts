@@ -22,6 +22,12 @@ const suffix = Math.random().toString(36).slice(2, 8);
 const images: string[] = [];
 afterAll(() => {
   for (const i of images) spawnSync("docker", ["rmi", "-f", i], { encoding: "utf8" });
+  // Intermediate images the classic builder keeps inherit the base's per-run label.
+  const left = spawnSync("docker", ["images", "-a", "-q", "--filter", `label=aitk.test=${suffix}`], {
+    encoding: "utf8",
+  });
+  const ids = [...new Set(left.stdout.split("\n").filter(Boolean))];
+  if (ids.length) spawnSync("docker", ["rmi", "-f", ...ids], { encoding: "utf8" });
   rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -192,7 +198,11 @@ describe("aitk build on the local dockerd", () => {
     const baseDir = join(tmp, "base");
     mkdirSync(baseDir);
     copyFileSync("/bin/busybox", join(baseDir, "busybox"));
-    writeFileSync(join(baseDir, "Dockerfile"), "FROM scratch\nCOPY busybox /bin/sh\n");
+    // A per-run label keeps this base (and what is built on it) out of other runs' layer cache.
+    writeFileSync(
+      join(baseDir, "Dockerfile"),
+      `FROM scratch\nCOPY busybox /bin/sh\nLABEL aitk.test=${suffix}\n`,
+    );
     const base = `aitk-cli-test/busybox:${suffix}`;
     images.push(base);
     const b = spawnSync("docker", ["build", "-q", "-t", base, baseDir], {

@@ -39,12 +39,43 @@ async function waitForDocker() {
   }
 }
 
+/** Removes an image and every image built on top of it (intermediate layers the classic builder keeps). */
+async function removeWithDescendants(d: Docker, ref: string): Promise<void> {
+  const root = await d
+    .getImage(ref)
+    .inspect()
+    .catch(() => null);
+  if (!root) return;
+  const all = await d.listImages({ all: true });
+  const doomed = new Set([root.Id]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const i of all) {
+      if (i.ParentId && doomed.has(i.ParentId) && !doomed.has(i.Id)) {
+        doomed.add(i.Id);
+        grew = true;
+      }
+    }
+  }
+  const order = all
+    .filter((i) => doomed.has(i.Id) && i.Id !== root.Id)
+    .map((i) => i.Id)
+    .reverse();
+  for (const id of [...order, root.Id])
+    await d
+      .getImage(id)
+      .remove({ force: true })
+      .catch(() => undefined);
+}
+
 beforeAll(async () => {
   await waitForDocker();
   // The local base image: Debian's static busybox as /bin/sh in an otherwise empty image.
   const busybox = { base64: readFileSync("/bin/busybox").toString("base64"), mode: 0o755 };
   const ctx = contextTar(
-    { Dockerfile: "FROM scratch\nCOPY busybox /bin/sh\nCOPY busybox /bin/busybox\n" },
+    {
+      Dockerfile: `FROM scratch\nCOPY busybox /bin/sh\nCOPY busybox /bin/busybox\nLABEL aitk.test=${BASE}\n`,
+    },
     { busybox },
   );
   const base = await runDockerBuild(docker, ctx, { tag: BASE, network: "none" });
@@ -68,6 +99,7 @@ afterAll(async () => {
       .getImage(ref)
       .remove({ force: true })
       .catch(() => undefined);
+  await removeWithDescendants(docker, BASE);
 });
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
