@@ -60,12 +60,12 @@ export async function planMeterSync(prisma: TPrisma, opts: TSyncOptions = {}) {
       if (!lock?.ok) return { planned: 0, expired: 0, locked: true };
       const cur = await tx.jobCursor.findUnique({ where: { name: BILLING_CURSOR } });
       const from = new Date(cur ? cur.at.getTime() - (opts.overlapMs ?? 300_000) : 0);
-      // Events ingested up to `closed` can only belong to closed minutes (createdAt ≤ ingestedAt, up to
-      // clock skew, which the createdAt filter and the overlap absorb).
+      // Only closed minutes are planned. The watermark moves to `closed`: events of still-open minutes
+      // have ingestedAt ≥ createdAt ≥ closed, so the next run sees them again (the overlap absorbs skew).
       const touched = await tx.$queryRaw<TTouched[]>`
         WITH t AS (
           SELECT DISTINCT "orgId", date_trunc('minute', "createdAt") AS m FROM "UsageEvent"
-          WHERE "ingestedAt" > ${from} AND "ingestedAt" <= ${closed} AND "createdAt" < ${closed}
+          WHERE "ingestedAt" > ${from} AND "ingestedAt" <= ${new Date(now)} AND "createdAt" < ${closed}
         )
         SELECT t."orgId", t.m, sum(e."promptTokens")::bigint AS input, sum(e."completionTokens")::bigint AS output
         FROM t JOIN "UsageEvent" e
@@ -137,7 +137,8 @@ export async function sendMeterEvents(prisma: TPrisma, stripe: Stripe, opts: TSy
   });
   const result = { sent: 0, duplicates: 0, failed: 0 };
   if (!due.length) return result;
-  const meters = await ensureMeters(stripe);
+  // Stripe unreachable before anything was sent: every due row records the failure and backs off.
+  const meters = await ensureMeters(stripe).catch((e: unknown) => e as Error);
   const customers = new Map<string, Promise<string>>();
   const customerOf = (orgId: string) => {
     let p = customers.get(orgId);
@@ -164,6 +165,7 @@ export async function sendMeterEvents(prisma: TPrisma, stripe: Stripe, opts: TSy
       return;
     }
     try {
+      if (meters instanceof Error) throw meters;
       const customer = await customerOf(row.orgId);
       await stripe.billing.meterEvents.create({
         event_name: meters[row.meter as TMeterKind].eventName,
