@@ -29,7 +29,7 @@ function row(orgId: string, createdAt: Date, i: number, over: Record<string, unk
     model: i % 3 ? "m1" : "m2",
     endpoint: "chat.completions",
     status: 200,
-    outcome: "ok" as const,
+    outcome: "ok" as "ok" | "upstream_error" | "rate_limited",
     promptTokens: 10 + i,
     completionTokens: 5 + (i % 7),
     ttftMs: 30 + ((i * 37) % 700),
