@@ -191,6 +191,19 @@ describe("aitk build --dry-run", () => {
   });
 });
 
+describe("aitk build --fmt", () => {
+  it("rewrites Dockerfile.ai canonically; --check reports without writing", () => {
+    const f = join(tmp, "fmt.ai");
+    writeFileSync(f, "from ai-base\nmodel   a/b\nquantize Q4_K_M # note\n");
+    const check = aitk(tmp, "build", "-f", "fmt.ai", "--fmt", "--check");
+    expect(check.code).toBe(1);
+    expect(readFileSync(f, "utf8")).toBe("from ai-base\nmodel   a/b\nquantize Q4_K_M # note\n");
+    expect(aitk(tmp, "build", "-f", "fmt.ai", "--fmt").code).toBe(0);
+    expect(readFileSync(f, "utf8")).toBe("FROM ai-base\nMODEL a/b\nQUANTIZE q4_k_m  # note\n");
+    expect(aitk(tmp, "build", "-f", "fmt.ai", "--fmt", "--check").code).toBe(0);
+  });
+});
+
 describe("aitk build on the local dockerd", () => {
   it("builds and runs an image from a Dockerfile.ai on a locally made base image", () => {
     const info = spawnSync("docker", ["info", "--format", "{{.ServerVersion}}"], { encoding: "utf8" });

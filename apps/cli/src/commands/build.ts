@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
+import { formatDoc } from "@aitk/core/build/format";
 import { formatDiagnostics, parseDockerfileAi } from "@aitk/core/build/parse";
 import { loadAdvisories, type TOsvAdvisory } from "@aitk/core/build/osv";
 import { planBuild, type TBuildPlan } from "@aitk/core/build/plan";
@@ -30,6 +31,8 @@ multi-stage Dockerfile and a pinned requirements.txt, an SBOM (CycloneDX 1.6) an
   --advisories PATH  OSV advisories (a JSON file, or a directory of OSV .json files) instead of the
                      snapshot shipped with aitk
   --security-scan    print vulnerability and licence findings
+  --fmt [--check]    rewrite the Dockerfile.ai in canonical form (with --check: only report, exit 1
+                     when it is not formatted)
 Without --dry-run the image is built on the local Docker engine with the docker CLI
 (build context = the directory of the Dockerfile.ai).
 
@@ -51,6 +54,8 @@ const FLAGS = {
   "dry-run": { type: "boolean", default: false },
   json: { type: "boolean", default: false },
   out: { type: "string" },
+  fmt: { type: "boolean", default: false },
+  check: { type: "boolean", default: false },
 } as const;
 
 const TAG_RE =
@@ -183,7 +188,8 @@ const command: TCommand = {
     if (values.cuda !== undefined && !/^\d{2}\.\d{1,2}(?:\.\d{1,2})?$/.test(values.cuda)) {
       throw new UsageError(`--cuda "${values.cuda}" is not a CUDA version like 12.4 or 12.4.1`);
     }
-    if (!values["dry-run"] && !values.tag) throw new UsageError("missing -t NAME:TAG (or use --dry-run)");
+    if (!values["dry-run"] && !values.fmt && !values.tag)
+      throw new UsageError("missing -t NAME:TAG (or use --dry-run)");
     const quantize = choice<TQuantize>(values.quantize, QUANTIZE_VALUES, "quantize");
     const optimize = choice<TOptimize>(values.optimize, OPTIMIZE_VALUES, "optimize");
     const adv = values.advisories ? readAdvisories(values.advisories) : undefined;
@@ -194,6 +200,22 @@ const command: TCommand = {
       if (values.json) console.log(JSON.stringify({ ok: false, file, errors }));
       else console.error(formatDiagnostics(errors, file));
       return EXIT_USAGE;
+    }
+    if (values.fmt) {
+      const formatted = formatDoc(parsed.doc);
+      const changed = formatted !== text;
+      if (values.check) {
+        if (values.json) console.log(JSON.stringify({ ok: !changed, file, formatted: !changed }));
+        else
+          console.log(
+            changed ? `${file}: not formatted (run aitk build -f ${file} --fmt)` : `${file}: formatted`,
+          );
+        return changed ? EXIT_FAILED : 0;
+      }
+      if (changed) writeFileSync(file, formatted);
+      if (values.json) console.log(JSON.stringify({ ok: true, file, changed }));
+      else console.log(`${file}: ${changed ? "formatted" : "already formatted"}`);
+      return 0;
     }
     let plan: TBuildPlan;
     try {

@@ -138,5 +138,5 @@ describe("Dockerfile.ai fuzz (seeded)", () => {
     }
     expect(errors).toBeGreaterThan(100);
     expect(resolved + refused).toBeGreaterThan(50);
-  });
+  }, 60_000);
 });

@@ -130,11 +130,17 @@ describe("Dockerfile.ai parser", () => {
       ["FROM ai-base\nMODEL a/b\nCMD [1, 2]\n", "exec-form", 3, 5],
       ["FROM ai-base\nMODEL a/b\nRUN\n", "missing-argument", 3, 1],
       ["FROM ai-base\nMODEL a/b\n!!! nonsense\n", "syntax", 3, 1],
+      ["# escape=`\nFROM ai-base\nMODEL a/b\n", "escape-directive", 1, 3],
+      ["FROM ai-base\nMODEL a/b\nRUN <<EOF\n", "heredoc", 3, 1],
     ];
     for (const [text, code, line, column] of cases) {
       const e = errorsOf(text).find((x) => x.code === code);
       expect(e, `${code} in ${JSON.stringify(text)}`).toMatchObject({ line, column });
     }
+  });
+
+  it("accepts the default escape directive and a syntax directive", () => {
+    expect(parseDockerfileAi("# syntax=docker/dockerfile:1\n# escape=\\\nFROM ai-base\nMODEL a/b\n").ok).toBe(true);
   });
 
   it("suggests the option name for a misspelt option", () => {

@@ -110,6 +110,18 @@ class Parser {
 
   parse(text: string): TParseResult {
     const nodes: TNode[] = [];
+    // Parser directives sit in the first comment lines; only the default escape character is supported.
+    const lines = text.replace(/\r\n?/g, "\n").split("\n");
+    for (let i = 0; i < lines.length; i++) {
+      const m = /^(\s*#\s*)escape\s*=\s*(\S*)\s*$/i.exec(lines[i] as string);
+      if (!m) {
+        if (!/^\s*#\s*[a-z]+\s*=/i.test(lines[i] as string)) break;
+        continue;
+      }
+      if (m[2] !== "\\") {
+        this.error({ line: i + 1, column: (m[1] as string).length + 1 }, "escape-directive", "aitk only supports the default escape character \\ (drop the escape directive)");
+      }
+    }
     for (const item of this.split(text)) {
       if ("kind" in item) {
         nodes.push(item);
@@ -198,6 +210,9 @@ class Parser {
       } else if (keyword === "SHELL") {
         this.error(pos, "exec-form", "SHELL needs a JSON array of strings");
       }
+    }
+    if ((keyword === "RUN" || keyword === "COPY") && /<<-?\s*["']?[A-Za-z_][A-Za-z0-9_]*/.test(args.join(" "))) {
+      this.error(pos, "heredoc", `${keyword} heredocs need BuildKit, and aitk emits classic-builder Dockerfiles: use a \\ continuation with &&`);
     }
     if (keyword === "MAINTAINER")
       this.warn(pos, "deprecated", "MAINTAINER is deprecated; use LABEL org.opencontainers.image.authors=…");
