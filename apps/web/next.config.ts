@@ -18,6 +18,9 @@ const config: NextConfig = {
     "cpu-features",
     "pino",
     "thread-stream",
+    // Optional plugins (xmlbuilder2, libxmljs2, …) are require()d inside try/catch at runtime; bundling
+    // would turn the missing ones into build errors.
+    "@cyclonedx/cyclonedx-library",
   ],
   typedRoutes: false,
   poweredByHeader: false,
