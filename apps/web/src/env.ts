@@ -28,6 +28,10 @@ const ZEnv = z
       .transform((v) => v === "true" || v === "1"),
     // Outgoing mail for invites. Without it the invite link is shown to the admin instead.
     SMTP_URL: z.string().url().optional(),
+    // Stripe metering and billing; off when STRIPE_SECRET_KEY is unset (costs are still shown).
+    STRIPE_SECRET_KEY: z.string().optional(),
+    STRIPE_API_BASE: z.string().url().optional(),
+    STRIPE_WEBHOOK_SECRET: z.string().optional(),
   })
   .superRefine((e, ctx) => {
     if (e.NODE_ENV === "production" && !e.AITK_SECRET_KEY) {

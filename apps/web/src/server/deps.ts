@@ -1,5 +1,6 @@
 // Process-wide connections of the web app, created once on first use. Route handlers and tRPC take
 // them from here; tests build their own TDeps against a test database and install them with setDeps.
+import { parseStripeConfig, type TStripeConfig } from "@aitk/core/billing/stripeConfig";
 import { createPrisma, createRedis, type TPrisma, type TRedis } from "@aitk/db";
 import { createQueues, type TQueues } from "@aitk/db/jobs/queues";
 import type pino from "pino";
@@ -22,6 +23,8 @@ export interface TDeps {
   rateLimitFailMode: "open" | "closed";
   /** Organizations may register this machine's Docker engine (unix socket / loopback). */
   allowLocalHosts: boolean;
+  /** Stripe settings (null or absent = billing sync off); see services/billing.ts. */
+  stripe?: TStripeConfig | null;
 }
 
 const globalForDeps = globalThis as unknown as { __aitkWebDeps?: TDeps };
@@ -45,6 +48,11 @@ export function getDeps(): TDeps {
       smtpConfigured: Boolean(env.SMTP_URL),
       rateLimitFailMode: env.RATE_LIMIT_FAIL_MODE,
       allowLocalHosts: env.AITK_ALLOW_LOCAL_HOSTS,
+      stripe: parseStripeConfig({
+        secretKey: env.STRIPE_SECRET_KEY,
+        apiBase: env.STRIPE_API_BASE,
+        webhookSecret: env.STRIPE_WEBHOOK_SECRET,
+      }),
     };
   }
   return globalForDeps.__aitkWebDeps;
