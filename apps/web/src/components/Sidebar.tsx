@@ -11,8 +11,9 @@ export type TNavItem = { href: string; label: string; soon?: boolean; sub?: bool
 // Other features add their page and flip `soon` off here.
 export const NAV: TNavItem[] = [
   { href: "/", label: "Overview" },
-  { href: "/builds", label: "Builds", soon: true },
-  { href: "/simulate", label: "Simulate", soon: true },
+  { href: "/builds", label: "Builds" },
+  { href: "/builds/compat", label: "Compatibility", sub: true },
+  { href: "/simulate", label: "Simulate" },
   { href: "/deployments", label: "Deployments", soon: true },
   { href: "/gateway", label: "Gateway" },
   { href: "/gateway/keys", label: "API keys", sub: true },

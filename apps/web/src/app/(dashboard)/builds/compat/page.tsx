@@ -1,0 +1,5 @@
+import { CompatView } from "@/components/builds/CompatView";
+
+export default function Page() {
+  return <CompatView />;
+}

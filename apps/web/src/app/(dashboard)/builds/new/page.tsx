@@ -1,0 +1,5 @@
+import { NewBuild } from "@/components/builds/NewBuild";
+
+export default function Page() {
+  return <NewBuild />;
+}
