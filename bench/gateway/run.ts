@@ -268,21 +268,30 @@ async function main(): Promise<void> {
       },
     });
   }
-  const gwPort = await freePort();
-  const gw = start(
-    process.execPath,
-    [...GW_NODE_ARGS, "--import", "tsx", join(ROOT, "apps/gateway/src/main.ts")],
-    {
-      DATABASE_URL: db.url,
-      AITK_REDIS_PREFIX: prefix,
-      GATEWAY_PORT: String(gwPort),
-      LOG_LEVEL,
-      GATEWAY_LEDGER_SPOOL: join(tmpdir(), `${prefix.slice(0, -1)}-spool.jsonl`),
-    },
-    join(tmpdir(), "aitk-bench-gateway.log"),
-  );
-  const gwPid = gw.pid!;
-  await waitHttp(`http://127.0.0.1:${gwPort}/health`);
+  const walDir = join(tmpdir(), `${prefix.slice(0, -1)}-wal`);
+  const startAitk = async (wal: "redis" | "file") => {
+    const port = await freePort();
+    const p = start(
+      process.execPath,
+      [...GW_NODE_ARGS, "--import", "tsx", join(ROOT, "apps/gateway/src/main.ts")],
+      {
+        DATABASE_URL: db.url,
+        AITK_REDIS_PREFIX: prefix,
+        GATEWAY_PORT: String(port),
+        LOG_LEVEL,
+        GATEWAY_LEDGER_SPOOL: join(tmpdir(), `${prefix.slice(0, -1)}-${wal}-spool.jsonl`),
+        GATEWAY_LEDGER_WAL: wal,
+        GATEWAY_LEDGER_WAL_DIR: walDir,
+      },
+      join(tmpdir(), `aitk-bench-gateway-${wal}.log`),
+    );
+    await waitHttp(`http://127.0.0.1:${port}/health`);
+    return { port, pid: p.pid! };
+  };
+  const want = (name: string) => !ONLY || ONLY.includes(name);
+  // "aitk": ledger write-ahead = XADD before each response (the default); "aitk-wal": local file WAL.
+  const aitk = want("aitk") ? await startAitk("redis") : null;
+  const aitkWal = want("aitk-wal") ? await startAitk("file") : null;
 
   let pkPort = 0;
   let pkPid = 0;
@@ -297,15 +306,30 @@ async function main(): Promise<void> {
     await waitHttp(`http://127.0.0.1:${pkPort}/`);
   }
 
+  const auth = { Authorization: `Bearer ${k.key}` };
   const targets = (upstreamPort: number): TTarget[] => {
     const list: TTarget[] = [
       { name: "direct", url: `http://127.0.0.1:${upstreamPort}/v1/chat/completions`, headers: {} },
-      {
-        name: "aitk",
-        url: `http://127.0.0.1:${gwPort}/v1/chat/completions`,
-        headers: { Authorization: `Bearer ${k.key}` },
-        pid: gwPid,
-      },
+      ...(aitk
+        ? [
+            {
+              name: "aitk",
+              url: `http://127.0.0.1:${aitk.port}/v1/chat/completions`,
+              headers: auth,
+              pid: aitk.pid,
+            },
+          ]
+        : []),
+      ...(aitkWal
+        ? [
+            {
+              name: "aitk-wal",
+              url: `http://127.0.0.1:${aitkWal.port}/v1/chat/completions`,
+              headers: auth,
+              pid: aitkWal.pid,
+            },
+          ]
+        : []),
     ];
     if (pkPort) {
       list.push({
@@ -332,20 +356,20 @@ async function main(): Promise<void> {
   for (const c of SCENARIOS.includes("20ms") ? [1, 32] : []) {
     for (const t of targets(ports.delayed)) {
       results[`20ms c=${c}`] ??= {};
-      results[`20ms c=${c}`]![t.name] = measure(t, t.name === "aitk" ? "bench-20ms" : "bench", c);
+      results[`20ms c=${c}`]![t.name] = measure(t, t.name.startsWith("aitk") ? "bench-20ms" : "bench", c);
     }
   }
   if (SCENARIOS.includes("instant")) console.log("\ninstant upstream (saturation):");
   for (const t of SCENARIOS.includes("instant") ? targets(ports.instant) : []) {
     results["instant c=32"] ??= {};
-    results["instant c=32"]![t.name] = measure(t, t.name === "aitk" ? "bench-0ms" : "bench", 32);
+    results["instant c=32"]![t.name] = measure(t, t.name.startsWith("aitk") ? "bench-0ms" : "bench", 32);
   }
 
   console.log("\nsummary (added = gateway − direct):");
   for (const c of SCENARIOS.includes("20ms") ? [1, 32] : []) {
     const row = results[`20ms c=${c}`]!;
     const d = row.direct!;
-    for (const g of ["aitk", "portkey"]) {
+    for (const g of ["aitk", "aitk-wal", "portkey"]) {
       const r = row[g];
       if (!r) continue;
       console.log(
@@ -354,19 +378,22 @@ async function main(): Promise<void> {
     }
   }
   const sat = results["instant c=32"];
-  if (sat?.direct && sat.aitk)
-    console.log(
-      `  saturated: direct ${sat.direct.rps.toFixed(0)} req/s, aitk ${sat.aitk.rps.toFixed(0)} req/s` +
-        (sat.portkey
-          ? `, portkey ${sat.portkey.rps.toFixed(0)} req/s → aitk/portkey = ${(sat.aitk.rps / sat.portkey.rps).toFixed(2)}×`
-          : ""),
-    );
-  if (sat?.aitk?.cpuUsPerReq && sat.portkey?.cpuUsPerReq) {
-    console.log(
-      `  gateway CPU per request at saturation: aitk ${sat.aitk.cpuUsPerReq.toFixed(0)} µs, portkey ${sat.portkey.cpuUsPerReq.toFixed(0)} µs` +
-        ` → per free core ≈ ${(1e6 / sat.aitk.cpuUsPerReq).toFixed(0)} vs ${(1e6 / sat.portkey.cpuUsPerReq).toFixed(0)} req/s` +
-        ` (${(sat.portkey.cpuUsPerReq / sat.aitk.cpuUsPerReq).toFixed(2)}×)`,
-    );
+  if (sat) {
+    const pk = sat.portkey;
+    for (const g of ["direct", "aitk", "aitk-wal", "portkey"]) {
+      const r = sat[g];
+      if (!r) continue;
+      console.log(
+        `  saturated ${g.padEnd(8)} ${r.rps.toFixed(0).padStart(6)} req/s` +
+          (pk && g.startsWith("aitk") ? ` = ${(r.rps / pk.rps).toFixed(2)}× portkey` : "") +
+          (r.cpuUsPerReq
+            ? `; ${r.cpuUsPerReq.toFixed(0)} µs CPU/request ≈ ${(1e6 / r.cpuUsPerReq).toFixed(0)} req/s per free core` +
+              (pk?.cpuUsPerReq && g !== "portkey"
+                ? ` (${(pk.cpuUsPerReq / r.cpuUsPerReq).toFixed(2)}× portkey)`
+                : "")
+            : ""),
+      );
+    }
   }
   writeFileSync(
     join(tmpdir(), "aitk-gateway-bench.json"),
@@ -374,16 +401,22 @@ async function main(): Promise<void> {
   );
 
   // Where the gateway's time goes (its own histograms, whole run): mean per request.
-  const metrics = await (await fetch(`http://127.0.0.1:${gwPort}/metrics`)).text();
-  const mean = (name: string) => {
-    const sum = Number(metrics.match(new RegExp(`^${name}_sum (\\S+)`, "m"))?.[1]);
-    const count = Number(metrics.match(new RegExp(`^${name}_count (\\S+)`, "m"))?.[1]);
-    return count ? `${((sum / count) * 1000).toFixed(3)} ms` : "n/a";
-  };
-  console.log(
-    `  aitk internals (mean over the whole run): before forwarding ${mean("gateway_overhead_seconds")}` +
-      ` (of which rate-limit script ${mean("gateway_ratelimit_seconds")}), ledger write ${mean("gateway_ledger_write_seconds")}`,
-  );
+  for (const [name, g] of [
+    ["aitk", aitk],
+    ["aitk-wal", aitkWal],
+  ] as const) {
+    if (!g) continue;
+    const metrics = await (await fetch(`http://127.0.0.1:${g.port}/metrics`)).text();
+    const mean = (m: string) => {
+      const sum = Number(metrics.match(new RegExp(`^${m}_sum (\\S+)`, "m"))?.[1]);
+      const count = Number(metrics.match(new RegExp(`^${m}_count (\\S+)`, "m"))?.[1]);
+      return count ? `${((sum / count) * 1000).toFixed(3)} ms` : "n/a";
+    };
+    console.log(
+      `  ${name} internals (mean over the run): before forwarding ${mean("gateway_overhead_seconds")}` +
+        ` (rate-limit script ${mean("gateway_ratelimit_seconds")}), ledger write ${mean("gateway_ledger_write_seconds")}`,
+    );
+  }
   for (const p of children) p.kill("SIGTERM");
   const redis = createRedis("redis://127.0.0.1:6379");
   let cursor = "0";

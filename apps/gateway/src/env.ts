@@ -32,6 +32,14 @@ export const ZGatewayEnv = z.object({
   GATEWAY_MODELS_REFRESH_MS: int(10_000),
   /** Connections per upstream origin in the keep-alive pool. */
   GATEWAY_UPSTREAM_CONNECTIONS: int(256),
+  /**
+   * Where the write-ahead step of the ledger happens before a response is finished:
+   *   redis (default, CONTRACTS.md) — XADD to `aitk:ledger` (one Redis round trip per request);
+   *   file — synchronous append to a local WAL in GATEWAY_LEDGER_WAL_DIR, shipped to `aitk:ledger` in
+   *          batches every 20 ms (no round trip on the request path; the directory must survive restarts).
+   */
+  GATEWAY_LEDGER_WAL: z.enum(["redis", "file"]).default("redis"),
+  GATEWAY_LEDGER_WAL_DIR: z.string().default(".aitk/gateway-wal"),
   /** Local append-only file used for ledger events when Redis is unreachable; replayed when it is back. */
   GATEWAY_LEDGER_SPOOL: z.string().default(".aitk/gateway-ledger-spool.jsonl"),
 });

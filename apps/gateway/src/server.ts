@@ -9,6 +9,7 @@ import type { TGatewayEnv } from "./env";
 import { ApiError, errorBody, sendError, sendJson } from "./http/errors";
 import type { TInferenceKind } from "./http/body";
 import { subscribeInvalidations } from "./invalidate";
+import { LedgerWal } from "./ledger/wal";
 import { LedgerWriter } from "./ledger/writer";
 import { RateLimiter } from "./limits/limiter";
 import { createLogger, type TLogger } from "./obs/log";
@@ -279,6 +280,10 @@ export async function createGateway(env: TGatewayEnv, opts: TCreateGatewayOption
   const ledger = new LedgerWriter(redis, env.AITK_REDIS_PREFIX, env.GATEWAY_LEDGER_SPOOL, log, () =>
     metrics.ledgerSpooled.inc(),
   );
+  if (env.GATEWAY_LEDGER_WAL === "file") {
+    ledger.wal = new LedgerWal(redis, ledger.stream, env.GATEWAY_LEDGER_WAL_DIR, log);
+    ledger.wal.start();
+  }
   const deps: TGatewayDeps = { env, prisma, redis, log, metrics, keys, limiter, registry, ledger, pools };
   await subscribeInvalidations(sub, env.AITK_REDIS_PREFIX, keys, registry, log);
   registry.startRefresh();
@@ -304,6 +309,7 @@ export async function createGateway(env: TGatewayEnv, opts: TCreateGatewayOption
       server.closeAllConnections?.();
       await new Promise<void>((r) => server.close(() => r()));
       await pools.close();
+      await ledger.wal?.stop();
       await keys.stop();
       sub.disconnect();
       if (ownRedis) redis.disconnect();

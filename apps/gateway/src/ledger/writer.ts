@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import { LEDGER_FIELD, LEDGER_STREAM, type TUsageEvent } from "@aitk/core/usage/event";
 import type { TRedis } from "@aitk/db";
 import type { TLogger } from "../obs/log";
+import type { LedgerWal } from "./wal";
 
 /**
  * Write-ahead ledger: each finished request's usage event is XADDed to `aitk:ledger` before the response
@@ -52,8 +53,23 @@ export class LedgerWriter {
     redis.defineCommand("aitkLedgerAdd", { lua: LEDGER_ADD_SCRIPT });
   }
 
+  /** Set when GATEWAY_LEDGER_WAL=file: the write-ahead step is a local append, shipped in batches. */
+  wal: LedgerWal | null = null;
+
   async write(e: TUsageEvent, adjust: TTokenAdjust = null): Promise<void> {
     const json = JSON.stringify(e);
+    if (this.wal) {
+      try {
+        this.wal.append(json);
+        // Token reconciliation need not precede the response: fire and forget.
+        if (adjust && adjust.delta !== 0 && adjust.keys.length > 0) {
+          this.redis.aitkReconcile(adjust.keys.length, ...adjust.keys, adjust.delta).catch(() => {});
+        }
+        return;
+      } catch (err) {
+        this.log.warn({ err: String(err) }, "ledger WAL append failed; writing to redis");
+      }
+    }
     try {
       if (adjust && adjust.delta !== 0 && adjust.keys.length > 0) {
         await this.redis.aitkLedgerAdd(

@@ -1,0 +1,204 @@
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
+import { join } from "node:path";
+import { LEDGER_FIELD } from "@aitk/core/usage/event";
+import type { TRedis } from "@aitk/db";
+import type { TLogger } from "../obs/log";
+
+const FILE_RE = /^ledger-(\d+)-(\d+)\.wal$/;
+const ROTATE_BYTES = 16 * 1024 * 1024;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * GATEWAY_LEDGER_WAL=file: the write-ahead step is a synchronous append to a local file (no network
+ * round trip before the response; survives kill -9 of the process since the data is in the page cache),
+ * and a shipper moves new lines into the Redis stream `aitk:ledger` in pipelined batches every few ms,
+ * remembering how far it got in `<file>.off`. A crash between XADD and the offset update re-ships a few
+ * events: the drain is idempotent on requestId. Files of dead processes (pid not alive) found in the same
+ * directory are adopted under an O_EXCL lock and shipped by a live gateway, so a killed replica's events
+ * still reach the ledger; that needs the directory to be on storage the next process sees (same host or
+ * a persistent volume).
+ */
+export class LedgerWal {
+  private fd = -1;
+  private path = "";
+  private written = 0;
+  private shipped = 0;
+  private shipping = false;
+  private timer: NodeJS.Timeout | undefined;
+  private orphanTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly redis: TRedis,
+    private readonly stream: string,
+    private readonly dir: string,
+    private readonly log: TLogger,
+  ) {}
+
+  open(): void {
+    mkdirSync(this.dir, { recursive: true });
+    this.path = join(this.dir, `ledger-${process.pid}-${Date.now()}.wal`);
+    // a+: appends go to the end, the shipper reads back from its offset.
+    this.fd = openSync(this.path, "a+");
+    this.written = 0;
+    this.shipped = 0;
+  }
+
+  start(shipEveryMs = 20, orphanScanMs = 1_000): void {
+    this.open();
+    this.timer = setInterval(() => void this.ship(), shipEveryMs);
+    this.timer.unref();
+    this.orphanTimer = setInterval(() => void this.adoptOrphans(), orphanScanMs);
+    this.orphanTimer.unref();
+    void this.adoptOrphans();
+  }
+
+  /** Synchronous append of one event line; throws if the disk refuses (the caller falls back). */
+  append(json: string): void {
+    const line = Buffer.from(json + "\n");
+    writeSync(this.fd, line);
+    this.written += line.length;
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    if (this.orphanTimer) clearInterval(this.orphanTimer);
+    for (let i = 0; i < 50 && this.shipped < this.written; i++) {
+      await this.ship();
+      if (this.shipped < this.written) await new Promise((r) => setTimeout(r, 100));
+    }
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+    if (this.shipped >= this.written) this.remove(this.path);
+  }
+
+  /** Ships lines between the shipped offset and the end of the file into the stream. */
+  async ship(): Promise<void> {
+    if (this.shipping || this.shipped >= this.written) return;
+    this.shipping = true;
+    try {
+      const end = this.written;
+      const n = await shipRange(this.redis, this.stream, this.fd, this.shipped, end);
+      this.shipped += n;
+      writeFileSync(`${this.path}.off`, String(this.shipped));
+      if (this.shipped === this.written && this.written > ROTATE_BYTES) {
+        closeSync(this.fd);
+        this.remove(this.path);
+        this.open();
+      }
+    } catch (err) {
+      this.log.warn({ err: String(err) }, "ledger WAL shipping failed; will retry");
+    } finally {
+      this.shipping = false;
+    }
+  }
+
+  private remove(path: string): void {
+    for (const p of [path, `${path}.off`, `${path}.lock`]) {
+      try {
+        unlinkSync(p);
+      } catch {}
+    }
+  }
+
+  /** Ships and removes WAL files left by processes that are gone. */
+  async adoptOrphans(): Promise<number> {
+    let adopted = 0;
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch {
+      return 0;
+    }
+    for (const name of names) {
+      const m = FILE_RE.exec(name);
+      if (!m) continue;
+      const pid = Number(m[1]);
+      const path = join(this.dir, name);
+      if (path === this.path || pid === process.pid || alive(pid)) continue;
+      const lock = `${path}.lock`;
+      let lockFd: number;
+      try {
+        lockFd = openSync(lock, "wx");
+      } catch {
+        // Someone else holds it; take it over only if that someone is dead too.
+        const owner = Number(readFileSync(lock, "utf8") || "0");
+        if (owner && alive(owner)) continue;
+        this.remove(lock);
+        continue;
+      }
+      writeSync(lockFd, String(process.pid));
+      closeSync(lockFd);
+      try {
+        const fd = openSync(path, "r");
+        try {
+          const size = fstatSync(fd).size;
+          const from = existsSync(`${path}.off`) ? Number(readFileSync(`${path}.off`, "utf8") || "0") : 0;
+          let off = from;
+          while (off < size) {
+            const n = await shipRange(this.redis, this.stream, fd, off, size);
+            if (n === 0) break;
+            off += n;
+            writeFileSync(`${path}.off`, String(off));
+          }
+        } finally {
+          closeSync(fd);
+        }
+        this.remove(path);
+        adopted++;
+        this.log.info({ file: name }, "adopted ledger WAL of a dead gateway process");
+      } catch (err) {
+        this.remove(lock);
+        this.log.warn({ err: String(err), file: name }, "adopting ledger WAL failed; will retry");
+      }
+    }
+    return adopted;
+  }
+}
+
+/** XADDs every complete line in [from, to) of the file in one pipeline; returns the bytes consumed. */
+async function shipRange(
+  redis: TRedis,
+  stream: string,
+  fd: number,
+  from: number,
+  to: number,
+): Promise<number> {
+  const len = Math.min(to - from, 4 * 1024 * 1024);
+  const buf = Buffer.allocUnsafe(len);
+  const got = readSync(fd, buf, 0, len, from);
+  const text = buf.subarray(0, got).toString("utf8");
+  const last = text.lastIndexOf("\n");
+  if (last < 0) return 0;
+  const pipe = redis.pipeline();
+  let count = 0;
+  for (const line of text.slice(0, last).split("\n")) {
+    if (!line) continue;
+    pipe.xadd(stream, "*", LEDGER_FIELD, line);
+    count++;
+  }
+  if (count > 0) {
+    const res = await pipe.exec();
+    if (!res || res.some(([e]) => e)) throw new Error("XADD failed");
+  }
+  return Buffer.byteLength(text.slice(0, last + 1));
+}
