@@ -76,7 +76,8 @@ export function connectDockerHost(host: THostTarget, opts: THostConnectOptions =
         host: ep.host,
         port: ep.port,
         username,
-        timeout,
+        // No `timeout` here: docker-modem would call setTimeout on the ssh channel, which has none, and
+        // throw from inside Node's HTTP client (an uncaught exception). Calls are bounded by withTimeout.
         sshOptions: {
           readyTimeout: timeout,
           ...(creds.privateKey ? { privateKey: creds.privateKey } : {}),
@@ -86,6 +87,19 @@ export function connectDockerHost(host: THostTarget, opts: THostConnectOptions =
       } as Docker.DockerOptions);
     }
   }
+}
+
+/**
+ * Bounds a Docker call: dockerode's own timeout covers unix/tcp requests but not ssh ones, and a host
+ * that accepts the connection and then says nothing must still fail the call.
+ */
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_r, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
 /** Turns a connection failure into a message that names the host and the cause. */

@@ -4,6 +4,7 @@ import {
   describeDockerError,
   type THostConnectOptions,
   type THostTarget,
+  withTimeout,
 } from "./connect";
 
 export type TContainerSummary = {
@@ -28,10 +29,14 @@ export async function listContainers(
   const docker = connectDockerHost(host, opts);
   let list: Awaited<ReturnType<typeof docker.listContainers>>;
   try {
-    list = await docker.listContainers({
-      all: opts.all ?? true,
-      ...(opts.labels?.length ? { filters: { label: opts.labels } } : {}),
-    });
+    list = await withTimeout(
+      docker.listContainers({
+        all: opts.all ?? true,
+        ...(opts.labels?.length ? { filters: { label: opts.labels } } : {}),
+      }),
+      opts.timeoutMs ?? 10_000,
+      "listing containers",
+    );
   } catch (e) {
     throw unavailable(host, e);
   }
@@ -102,14 +107,19 @@ export async function containerLogs(
   const docker = connectDockerHost(host, opts);
   const container = docker.getContainer(containerId);
   try {
-    const info = await container.inspect();
-    const buf = (await container.logs({
-      stdout: true,
-      stderr: true,
-      follow: false,
-      tail: Math.max(0, Math.min(10_000, Math.floor(tail))),
-      timestamps: opts.timestamps ?? false,
-    })) as unknown as Buffer;
+    const ms = opts.timeoutMs ?? 10_000;
+    const info = await withTimeout(container.inspect(), ms, "inspecting the container");
+    const buf = (await withTimeout(
+      container.logs({
+        stdout: true,
+        stderr: true,
+        follow: false,
+        tail: Math.max(0, Math.min(10_000, Math.floor(tail))),
+        timestamps: opts.timestamps ?? false,
+      }),
+      ms,
+      "reading container logs",
+    )) as unknown as Buffer;
     return demuxDockerLogs(Buffer.isBuffer(buf) ? buf : Buffer.from(buf), Boolean(info.Config?.Tty));
   } catch (e) {
     if ((e as { statusCode?: number }).statusCode === 404) throw notFound("container", containerId);

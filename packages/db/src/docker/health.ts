@@ -3,6 +3,7 @@ import {
   connectDockerHost,
   describeDockerError,
   hostCredentials,
+  withTimeout,
   type THostConnectOptions,
   type THostTarget,
 } from "./connect";
@@ -70,59 +71,10 @@ export async function checkHostHealth(
   if (host.kind === "kubernetes") return checkKubernetesHealth(host, opts);
   const started = performance.now();
   const checkedAt = new Date().toISOString();
+  const budgetMs = opts.timeoutMs ?? 10_000;
   try {
-    const docker = connectDockerHost(host, { timeoutMs: 5000, ...opts });
-    await docker.ping();
-    const latencyMs = Math.round((performance.now() - started) * 10) / 10;
-    const [version, info] = await Promise.all([docker.version(), docker.info()]);
-    const runtimes = Object.keys((info.Runtimes as Record<string, unknown> | undefined) ?? {}).sort();
-    const nvidiaRuntime = runtimes.some((r) => r.includes("nvidia"));
-    let inUse = 0;
-    if ((info.ContainersRunning ?? 0) > 0) {
-      const running = await docker.listContainers({ all: false });
-      const inspected = await Promise.all(
-        running.slice(0, 200).map((c) =>
-          docker
-            .getContainer(c.Id)
-            .inspect()
-            .catch(() => null),
-        ),
-      );
-      for (const c of inspected) {
-        const hc = c?.HostConfig as
-          | { DeviceRequests?: { Driver?: string; Capabilities?: string[][] }[] | null; Runtime?: string }
-          | undefined;
-        const wantsGpu =
-          hc?.Runtime?.includes("nvidia") ||
-          (hc?.DeviceRequests ?? []).some(
-            (d) => d.Driver === "nvidia" || (d.Capabilities ?? []).some((caps) => caps.includes("gpu")),
-          );
-        if (wantsGpu) inUse += 1;
-      }
-    }
-    return {
-      ok: true,
-      kind: "docker",
-      version: version.Version,
-      apiVersion: version.ApiVersion,
-      os: info.OperatingSystem ?? version.Os,
-      arch: version.Arch,
-      kernel: version.KernelVersion ?? info.KernelVersion ?? "",
-      ncpu: info.NCPU ?? 0,
-      memBytes: info.MemTotal ?? 0,
-      gpus: {
-        nvidiaRuntime,
-        count: countGenericGpus(info.GenericResources as TGenericResource[] | undefined),
-        inUse,
-        runtimes,
-      },
-      images: info.Images ?? 0,
-      containers: info.Containers ?? 0,
-      containersRunning: info.ContainersRunning ?? 0,
-      nodes: null,
-      latencyMs,
-      checkedAt,
-    };
+    const docker = connectDockerHost(host, { timeoutMs: budgetMs, ...opts });
+    return await withTimeout(readDockerReport(docker, started, checkedAt), budgetMs, "health check");
   } catch (e) {
     return {
       ok: false,
@@ -131,6 +83,64 @@ export async function checkHostHealth(
       checkedAt,
     };
   }
+}
+
+async function readDockerReport(
+  docker: ReturnType<typeof connectDockerHost>,
+  started: number,
+  checkedAt: string,
+): Promise<THostHealth> {
+  await docker.ping();
+  const latencyMs = Math.round((performance.now() - started) * 10) / 10;
+  const [version, info] = await Promise.all([docker.version(), docker.info()]);
+  const runtimes = Object.keys((info.Runtimes as Record<string, unknown> | undefined) ?? {}).sort();
+  const nvidiaRuntime = runtimes.some((r) => r.includes("nvidia"));
+  let inUse = 0;
+  if ((info.ContainersRunning ?? 0) > 0) {
+    const running = await docker.listContainers({ all: false });
+    const inspected = await Promise.all(
+      running.slice(0, 200).map((c) =>
+        docker
+          .getContainer(c.Id)
+          .inspect()
+          .catch(() => null),
+      ),
+    );
+    for (const c of inspected) {
+      const hc = c?.HostConfig as
+        | { DeviceRequests?: { Driver?: string; Capabilities?: string[][] }[] | null; Runtime?: string }
+        | undefined;
+      const wantsGpu =
+        hc?.Runtime?.includes("nvidia") ||
+        (hc?.DeviceRequests ?? []).some(
+          (d) => d.Driver === "nvidia" || (d.Capabilities ?? []).some((caps) => caps.includes("gpu")),
+        );
+      if (wantsGpu) inUse += 1;
+    }
+  }
+  return {
+    ok: true,
+    kind: "docker",
+    version: version.Version,
+    apiVersion: version.ApiVersion,
+    os: info.OperatingSystem ?? version.Os,
+    arch: version.Arch,
+    kernel: version.KernelVersion ?? info.KernelVersion ?? "",
+    ncpu: info.NCPU ?? 0,
+    memBytes: info.MemTotal ?? 0,
+    gpus: {
+      nvidiaRuntime,
+      count: countGenericGpus(info.GenericResources as TGenericResource[] | undefined),
+      inUse,
+      runtimes,
+    },
+    images: info.Images ?? 0,
+    containers: info.Containers ?? 0,
+    containersRunning: info.ContainersRunning ?? 0,
+    nodes: null,
+    latencyMs,
+    checkedAt,
+  };
 }
 
 async function checkKubernetesHealth(host: THostTarget, opts: THostConnectOptions): Promise<THostHealth> {
