@@ -7,6 +7,7 @@ import { encryptSecret, generateSecretKeyHex } from "@aitk/core/crypto/secrets";
 import { checkHostHealth } from "@aitk/db/docker/health";
 import { containerLogs, listContainers } from "@aitk/db/docker/containers";
 import { enqueueJob } from "@aitk/db/jobs/enqueue";
+import { triggerSystemJob } from "@aitk/db/jobs/queues";
 import { createTestDatabase, type TTestDatabase } from "@aitk/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TWorkerHandle } from "../src/runtime/startWorker";
@@ -160,6 +161,17 @@ describe("docker hosts", () => {
     );
     expect(r2.ok).toBe(false);
     if (!r2.ok) expect(r2.error).toMatch(/ECONNREFUSED|certificate|PEM|key/i);
+  });
+
+  it("runs host.healthAll at once when triggered (a 'check all now' button)", async () => {
+    const host = await db.prisma.host.create({ data: { orgId, name: "now", endpoint: SOCKET } });
+    await expect(triggerSystemJob(prod.queues, "demo.run" as "host.healthAll")).rejects.toThrow(/org job/);
+    await triggerSystemJob(prod.queues, "host.healthAll");
+    const h = await waitFor(async () => {
+      const r = await db.prisma.host.findUniqueOrThrow({ where: { id: host.id } });
+      return r.lastCheckedAt ? r : null;
+    }, "the triggered sweep");
+    expect(h.status).toBe("healthy");
   });
 
   it("runs host.healthAll on its repeat schedule across every org's hosts", async () => {

@@ -1,4 +1,5 @@
-import { getJobDefinition, type TJobName } from "@aitk/core/jobs/definitions";
+import { validationError } from "@aitk/core/errors";
+import { getJobDefinition, type TJobName, type TSystemJobName } from "@aitk/core/jobs/definitions";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 
@@ -44,4 +45,17 @@ export function createQueues(redis: Redis, prefix = "aitk"): TQueues {
       queues.clear();
     },
   };
+}
+
+/**
+ * Queues one run of a scheduled system job now (a "check all hosts now" button, an operator command),
+ * besides its schedule. Resolves with the BullMQ job id; its outcome goes to the worker's log.
+ */
+export async function triggerSystemJob(queues: TQueues, kind: TSystemJobName): Promise<string> {
+  const def = getJobDefinition(kind);
+  if (def.scope !== "system") {
+    throw validationError(`job kind "${kind}" is an org job: use enqueueJob`, { field: "kind" });
+  }
+  const job = await queues.get(kind).add(kind, {}, { removeOnComplete: true, removeOnFail: 100 });
+  return job.id!;
 }
