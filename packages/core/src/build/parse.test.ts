@@ -140,7 +140,9 @@ describe("Dockerfile.ai parser", () => {
   });
 
   it("accepts the default escape directive and a syntax directive", () => {
-    expect(parseDockerfileAi("# syntax=docker/dockerfile:1\n# escape=\\\nFROM ai-base\nMODEL a/b\n").ok).toBe(true);
+    expect(parseDockerfileAi("# syntax=docker/dockerfile:1\n# escape=\\\nFROM ai-base\nMODEL a/b\n").ok).toBe(
+      true,
+    );
   });
 
   it("suggests the option name for a misspelt option", () => {

@@ -119,7 +119,11 @@ class Parser {
         continue;
       }
       if (m[2] !== "\\") {
-        this.error({ line: i + 1, column: (m[1] as string).length + 1 }, "escape-directive", "aitk only supports the default escape character \\ (drop the escape directive)");
+        this.error(
+          { line: i + 1, column: (m[1] as string).length + 1 },
+          "escape-directive",
+          "aitk only supports the default escape character \\ (drop the escape directive)",
+        );
       }
     }
     for (const item of this.split(text)) {
@@ -211,8 +215,15 @@ class Parser {
         this.error(pos, "exec-form", "SHELL needs a JSON array of strings");
       }
     }
-    if ((keyword === "RUN" || keyword === "COPY") && /<<-?\s*["']?[A-Za-z_][A-Za-z0-9_]*/.test(args.join(" "))) {
-      this.error(pos, "heredoc", `${keyword} heredocs need BuildKit, and aitk emits classic-builder Dockerfiles: use a \\ continuation with &&`);
+    if (
+      (keyword === "RUN" || keyword === "COPY") &&
+      /<<-?\s*["']?[A-Za-z_][A-Za-z0-9_]*/.test(args.join(" "))
+    ) {
+      this.error(
+        pos,
+        "heredoc",
+        `${keyword} heredocs need BuildKit, and aitk emits classic-builder Dockerfiles: use a \\ continuation with &&`,
+      );
     }
     if (keyword === "MAINTAINER")
       this.warn(pos, "deprecated", "MAINTAINER is deprecated; use LABEL org.opencontainers.image.authors=…");
