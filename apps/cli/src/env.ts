@@ -13,4 +13,8 @@ export const cliEnv = {
   apiUrl: process.env.AITK_API_URL,
   apiKey: process.env.AITK_API_KEY,
   debug: Boolean(process.env.AITK_DEBUG),
+  /** How often `aitk logs -f` and remote builds poll the job (ms); tests make it short. */
+  pollMs: Math.max(50, Number(process.env.AITK_POLL_MS) || 1000),
+  /** NO_COLOR or TERM=dumb turn the progress bar into plain lines, as on a pipe. */
+  plainProgress: Boolean(process.env.NO_COLOR) || process.env.TERM === "dumb",
 };

@@ -14,13 +14,15 @@ import {
   type TQuantize,
 } from "@aitk/core/build/vocabulary";
 import { isDomainError } from "@aitk/core";
+import { remoteBuild } from "../api/builds";
+import { connectIfLoggedIn } from "../api/client";
 import { parseFlags } from "../args";
 import type { TCommand } from "../command";
 import { EXIT_FAILED, EXIT_USAGE, UsageError } from "../errors";
 
 const HELP = `Usage: aitk build -f Dockerfile.ai [-t NAME:TAG] [--cuda X.Y] [--quantize Q]
                   [--optimize for-speed|for-size] [--security-scan] [--allow-experimental]
-                  [--advisories PATH] [--dry-run] [--json] [--out DIR]
+                  [--advisories PATH] [--dry-run] [--json] [--out DIR] [--host NAME] [--local]
 
 Resolves Dockerfile.ai (engine → torch → CUDA → cuDNN → base image → driver floor), generates a
 multi-stage Dockerfile and a pinned requirements.txt, an SBOM (CycloneDX 1.6) and a scan.
@@ -33,14 +35,17 @@ multi-stage Dockerfile and a pinned requirements.txt, an SBOM (CycloneDX 1.6) an
   --security-scan    print vulnerability and licence findings
   --fmt [--check]    rewrite the Dockerfile.ai in canonical form (with --check: only report, exit 1
                      when it is not formatted)
-Without --dry-run the image is built on the local Docker engine with the docker CLI
-(build context = the directory of the Dockerfile.ai).
+Without --dry-run, when logged in (aitk login), the checked Dockerfile.ai is sent to the control plane
+(POST /api/v1/builds) and built on one of the organization's Docker hosts (--host NAME; default the
+only host or "local"), with its logs and a progress bar streamed here. --local, or no login, builds
+on the local Docker engine with the docker CLI (build context = the directory of the Dockerfile.ai).
 
 Exit codes: 0 ok, 1 the build failed, 2 bad input (parse errors print file:line:col: message).
 
 Examples:
   aitk build -f Dockerfile.ai --dry-run --json
-  aitk build -f Dockerfile.ai -t my-llm-server:2026 --cuda 12.4 --quantize q4_k_m --optimize for-speed --security-scan`;
+  aitk build -f Dockerfile.ai -t my-llm-server:2026 --cuda 12.4 --quantize q4_k_m --optimize for-speed --security-scan
+  aitk build -f Dockerfile.ai -t my-llm-server:2026 --host local        (on the control plane's host "local")`;
 
 const FLAGS = {
   file: { type: "string", short: "f" },
@@ -56,6 +61,8 @@ const FLAGS = {
   out: { type: "string" },
   fmt: { type: "boolean", default: false },
   check: { type: "boolean", default: false },
+  host: { type: "string" },
+  local: { type: "boolean", default: false },
 } as const;
 
 const TAG_RE =
@@ -254,6 +261,24 @@ const command: TCommand = {
         process.stdout.write(plan.requirements);
       }
       return 0;
+    }
+    const remote = values.local ? null : connectIfLoggedIn();
+    if (values.host && !remote)
+      throw new UsageError("--host builds through the control plane: run aitk login first");
+    if (remote) {
+      return remoteBuild(remote, {
+        file,
+        dockerfileAi: text,
+        tag: values.tag as string,
+        host: values.host,
+        cuda: values.cuda,
+        quantize,
+        optimize,
+        securityScan: values["security-scan"],
+        allowExperimental: values["allow-experimental"],
+        json: values.json,
+        modelSource: plan.resolution.model.source,
+      });
     }
     if (!values.json) printPlan(plan, false);
     const code = await dockerBuild(dirname(resolve(file)), plan, values.tag as string);

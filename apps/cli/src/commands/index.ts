@@ -15,4 +15,11 @@ export const commands: Record<string, () => Promise<TCommand>> = {
   deploy: async () => (await import("./deploy")).default,
   init: async () => (await import("./init")).default,
   build: async () => (await import("./build")).default,
+  login: async () => (await import("./login")).default,
+  logout: async () => (await import("./logout")).default,
+  status: async () => (await import("./status")).default,
+  logs: async () => (await import("./logs")).default,
+  jobs: async () => (await import("./jobs")).default,
+  keys: async () => (await import("./keys")).default,
+  completion: async () => (await import("./completion")).default,
 };
