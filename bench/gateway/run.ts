@@ -5,6 +5,7 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { get as httpGet } from "node:http";
 import { createServer } from "node:net";
 import { cpus, loadavg, setPriority, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,11 +33,31 @@ const ONLY = args.get("only")?.split(",") ?? null;
  * unrelated work on a shared machine disturbs the comparison less. Redis and Postgres keep theirs.
  */
 const NICE = Number(args.get("nice") ?? 0);
+/**
+ * By default the bench starts its own redis-server (same settings as the shared one: no AOF, no RDB
+ * snapshots) on a free port, so other users of the shared Redis do not skew the round trips;
+ * --shared-redis uses REDIS_URL / 127.0.0.1:6379 instead.
+ */
+const SHARED_REDIS = args.has("shared-redis");
 const SCENARIOS = args.get("scenarios")?.split(",") ?? ["20ms", "instant"];
 const GW_NODE_ARGS = args.get("node-args")?.split(" ").filter(Boolean) ?? [];
 const PORTKEY_DIR = process.env.PORTKEY_DIR ?? "/tmp/portkey";
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const children: ChildProcess[] = [];
+
+/** GET on a fresh connection (the pooled one from start-up may have been closed by the server since). */
+function getText(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    httpGet(url, { agent: false }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => {
+        body += c;
+      });
+      res.on("end", () => resolve(body));
+    }).on("error", reject);
+  });
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -213,7 +234,7 @@ function measure(t: TTarget, model: string, conns: number): TResult {
   const cpu0 = t.pid ? cpuUs(t.pid) : Number.NaN;
   const r = wrk(t, model, conns, DURATION);
   // Tick-sampled accounting (10 ms): only meaningful over many requests.
-  if (t.pid && r.requests >= 5000) r.cpuUsPerReq = (cpuUs(t.pid) - cpu0) / r.requests;
+  if (t.pid && r.requests >= 2000) r.cpuUsPerReq = (cpuUs(t.pid) - cpu0) / r.requests;
   console.log(
     `  ${t.name.padEnd(8)} c=${String(conns).padEnd(3)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms` +
       (r.cpuUsPerReq ? `  gateway CPU ${r.cpuUsPerReq.toFixed(0)} µs/req` : "") +
@@ -268,6 +289,20 @@ async function main(): Promise<void> {
       },
     });
   }
+  let redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+  if (!SHARED_REDIS) {
+    const port = await freePort();
+    start(
+      "redis-server",
+      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+      {},
+      join(tmpdir(), "aitk-bench-redis.log"),
+    );
+    redisUrl = `redis://127.0.0.1:${port}`;
+    const probe = createRedis(redisUrl, { retryStrategy: (n) => (n > 50 ? null : 100) });
+    await probe.ping();
+    probe.disconnect();
+  }
   const walDir = join(tmpdir(), `${prefix.slice(0, -1)}-wal`);
   const startAitk = async (wal: "redis" | "file") => {
     const port = await freePort();
@@ -276,6 +311,7 @@ async function main(): Promise<void> {
       [...GW_NODE_ARGS, "--import", "tsx", join(ROOT, "apps/gateway/src/main.ts")],
       {
         DATABASE_URL: db.url,
+        REDIS_URL: redisUrl,
         AITK_REDIS_PREFIX: prefix,
         GATEWAY_PORT: String(port),
         LOG_LEVEL,
@@ -347,7 +383,7 @@ async function main(): Promise<void> {
   };
 
   console.log(
-    `machine: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), node ${process.version}; ${DURATION}s runs after ${WARMUP}s warm-up; gateway LOG_LEVEL=${LOG_LEVEL}; nice ${NICE}; load average ${loadavg()
+    `machine: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), node ${process.version}; ${DURATION}s runs after ${WARMUP}s warm-up; gateway LOG_LEVEL=${LOG_LEVEL}; redis ${SHARED_REDIS ? "shared" : "private"}; nice ${NICE}; load average ${loadavg()
       .map((x) => x.toFixed(1))
       .join(" ")}`,
   );
@@ -406,7 +442,7 @@ async function main(): Promise<void> {
     ["aitk-wal", aitkWal],
   ] as const) {
     if (!g) continue;
-    const metrics = await (await fetch(`http://127.0.0.1:${g.port}/metrics`)).text();
+    const metrics = await getText(`http://127.0.0.1:${g.port}/metrics`);
     const mean = (m: string) => {
       const sum = Number(metrics.match(new RegExp(`^${m}_sum (\\S+)`, "m"))?.[1]);
       const count = Number(metrics.match(new RegExp(`^${m}_count (\\S+)`, "m"))?.[1]);
@@ -417,15 +453,18 @@ async function main(): Promise<void> {
         ` (rate-limit script ${mean("gateway_ratelimit_seconds")}), ledger write ${mean("gateway_ledger_write_seconds")}`,
     );
   }
+  if (SHARED_REDIS) {
+    const redis = createRedis(redisUrl);
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== "0");
+    redis.disconnect();
+  }
+  // The private redis-server (and everything in it) goes away with the other children.
   for (const p of children) p.kill("SIGTERM");
-  const redis = createRedis("redis://127.0.0.1:6379");
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== "0");
-  redis.disconnect();
   await new Promise((r) => setTimeout(r, 500));
   await db.drop();
 }
