@@ -1,6 +1,6 @@
 // Builds the embedded engine image `aitk/engine:<version>-<hash>` (also tagged `aitk/engine:local`) on the
 // local Docker engine from local files only; reuses the image when its content hash is unchanged.
-// Usage: npx tsx scripts/build-engine-image.ts [--quiet]   (needs apps/gateway/dist/engine.js: npm run build -w @aitk/gateway)
+// Usage: npx tsx scripts/build-engine-image.ts [--quiet]   (bundles the engine from source first)
 import { resolve } from "node:path";
 import Docker from "dockerode";
 import { ensureEngineImage } from "../apps/worker/src/deploy/engineImage";

@@ -60,6 +60,24 @@ function walk(dir: string, out: string[]): void {
   }
 }
 
+/**
+ * Bundles the engine from source (scripts/bundle.mjs, as `npm run build -w @aitk/gateway` does) into
+ * .aitk/engine-image/, so the image always matches the checkout without touching the gateway's dist/.
+ */
+export function bundleEngine(root: string): string {
+  const out = join(root, ".aitk/engine-image/engine.js");
+  execFileSync(
+    process.execPath,
+    [join(root, "scripts/bundle.mjs"), join(root, "apps/gateway/src/engine/main.ts"), out],
+    {
+      cwd: root,
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
+  if (!existsSync(out)) throw new Error(`bundling the engine did not produce ${out}`);
+  return out;
+}
+
 /** Shared libraries of the binaries, as `ldd` resolves them here (the loader included). */
 export function sharedLibraries(binaries: string[]): string[] {
   const libs = new Set<string>();
@@ -81,9 +99,7 @@ export interface TEngineImageContext {
 
 /** Everything the image holds, and the content hash that names it. */
 export function engineImageContext(root: string, nodeBinary = process.execPath): TEngineImageContext {
-  const bundle = join(root, "apps/gateway/dist/engine.js");
-  if (!existsSync(bundle))
-    throw new Error(`${bundle} is missing: run \`npm run build -w @aitk/gateway\` first`);
+  const bundle = bundleEngine(root);
   const entries: TEntry[] = [];
   const node = realpathSync(nodeBinary);
   entries.push({ dest: "usr/local/bin/node", source: node, mode: 0o755 });

@@ -12,5 +12,6 @@ export const processors: TProcessorRegistry = {
   "billing.sync": () => import("./billing-sync"),
   "billing.reconcile": () => import("./billing-reconcile"),
   "build.run": () => import("./build"),
+  "deploy.apply": () => import("./deploy"),
   "simulate.sweep": () => import("./simulate-sweep"),
 };

@@ -9,3 +9,4 @@ export * from "./prices";
 export * from "./render/index";
 export * from "./sizing";
 export * from "./spec";
+export * from "./rollout";

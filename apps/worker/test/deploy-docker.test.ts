@@ -1,0 +1,257 @@
+// deploy.apply on the local dockerd, end to end: the embedded engine image (built from local files),
+// containers per replica, health gates, endpoints registered with a real gateway, a blue-green update
+// under continuous traffic (no failed request), and a revision whose health check fails being rolled
+// back automatically while the old revision keeps serving.
+import { randomBytes } from "node:crypto";
+import { resolve } from "node:path";
+import { generateApiKey } from "@aitk/core/crypto/apiKeys";
+import { parseDeploymentYaml } from "@aitk/core/deploy/parse";
+import { createRedis, type TRedis } from "@aitk/db";
+import { createTestDatabase, type TTestDatabase } from "@aitk/db/testing";
+import Docker from "dockerode";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadEnv } from "../../gateway/src/env";
+import { createGateway, type TGateway } from "../../gateway/src/server";
+import { applyRevision } from "../src/deploy/apply";
+import { ensureEngineImage } from "../src/deploy/engineImage";
+
+const ROOT = resolve(import.meta.dirname, "../../..");
+const docker = new Docker({ socketPath: "/var/run/docker.sock" });
+let db: TTestDatabase;
+let redis: TRedis;
+let gw: TGateway;
+let gwUrl: string;
+let apiKey: string;
+let orgId: string;
+let deploymentId: string;
+const prefix = `tdeploy${randomBytes(3).toString("hex")}:`;
+const name = `tiny-${randomBytes(2).toString("hex")}`;
+const logs: string[] = [];
+
+const specYaml = (o: {
+  version: string;
+  strategy: string;
+  env?: Record<string, string>;
+  replicas?: number;
+}) => `
+apiVersion: aitk/v1
+kind: AIDeployment
+metadata:
+  name: ${name}
+  version: "${o.version}"
+spec:
+  model:
+    name: aitk-tiny
+    servedName: ${name}
+    quantization: fp16
+  runtime:
+    engine: aitk
+    maxNumSeqs: 4
+    maxModelLen: 512
+    env:
+${Object.entries({ ENGINE_DEFAULT_MAX_TOKENS: "4", AITK_REVISION: o.version, ...(o.env ?? {}) })
+  .map(([k, v]) => `      ${k}: "${v}"`)
+  .join("\n")}
+  strategy:
+    type: ${o.strategy}
+    gates: { healthTimeout: 40s }
+    scaleDownDelay: 20s
+  targets:
+    - name: local
+      platform: docker
+      host: local
+      image: aitk/engine:local
+      replicas: ${o.replicas ?? 1}
+`;
+
+async function newRevision(yaml: string, number: number, request: Record<string, unknown> = {}) {
+  const { spec } = parseDeploymentYaml(yaml, "aitk-deploy.yaml");
+  const rev = await db.prisma.revision.create({
+    data: {
+      orgId,
+      deploymentId,
+      number,
+      spec: JSON.parse(JSON.stringify(spec)),
+      image: "aitk/engine:local",
+      strategy: String((spec.spec.strategy as { type?: string })?.type ?? "rolling"),
+      rollout: JSON.parse(JSON.stringify({ request })),
+    },
+  });
+  return rev.id;
+}
+
+const deps = () => ({
+  prisma: db.prisma,
+  redis,
+  invalidateChannel: `${prefix}aitk:invalidate`,
+  log: async (line: string) => {
+    logs.push(`${new Date().toISOString().slice(11, 23)} ${line}`);
+    if (process.env.DEPLOY_TEST_LOG) console.log(logs.at(-1));
+  },
+  propagationMs: 1200,
+});
+
+async function complete(): Promise<{ ok: boolean; status: number; text: string }> {
+  const r = await fetch(`${gwUrl}/v1/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+    body: JSON.stringify({ model: name, prompt: "Hello", max_tokens: 4 }),
+  }).catch((e: Error) => ({ ok: false, status: 0, text: async () => e.message }) as const);
+  const text = await r.text();
+  return { ok: r.status === 200, status: r.status, text };
+}
+
+async function liveContainers(): Promise<Docker.ContainerInfo[]> {
+  return docker.listContainers({ all: true, filters: { label: [`aitk.io/org=${orgId}`] } });
+}
+
+beforeAll(async () => {
+  await ensureEngineImage(docker, ROOT);
+  db = await createTestDatabase();
+  redis = createRedis("redis://127.0.0.1:6379");
+  const org = await db.prisma.organization.create({
+    data: {
+      name: "deploy",
+      slug: `deploy-${randomBytes(3).toString("hex")}`,
+      plan: "paid",
+      allowLoopbackUpstreams: true,
+      rpmLimit: 1_000_000,
+      tpmLimit: 100_000_000,
+    },
+  });
+  orgId = org.id;
+  await db.prisma.host.create({
+    data: { orgId, name: "local", kind: "docker", endpoint: "unix:///var/run/docker.sock" },
+  });
+  const k = generateApiKey();
+  await db.prisma.apiKey.create({
+    data: { orgId, name: "t", prefix: k.prefix, hash: k.hash, scopes: ["inference"], allowedModels: [] },
+  });
+  apiKey = k.key;
+  const d = await db.prisma.deployment.create({
+    data: { orgId, name, specYaml: specYaml({ version: "1", strategy: "blue-green" }), spec: {} },
+  });
+  deploymentId = d.id;
+  gw = await createGateway(
+    loadEnv({ DATABASE_URL: db.url, AITK_REDIS_PREFIX: prefix, GATEWAY_MODELS_REFRESH_MS: "60000" }),
+    { prisma: db.prisma, log: pino({ level: "silent" }) },
+  );
+  gwUrl = `http://127.0.0.1:${await gw.listen(0, "127.0.0.1")}`;
+}, 180_000);
+
+afterAll(async () => {
+  if (orgId)
+    for (const c of await liveContainers())
+      await docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => {});
+  await gw?.close();
+  redis?.disconnect();
+  await db?.drop();
+});
+
+describe("deploy.apply to the local Docker engine", () => {
+  it("deploys the engine image and serves it through the gateway", async () => {
+    const rev = await newRevision(specYaml({ version: "1", strategy: "blue-green", replicas: 2 }), 1);
+    const out = await applyRevision(deps(), rev);
+    expect(out.status, out.error).toBe("active");
+    const replicas = await db.prisma.replica.findMany({ where: { revisionId: rev } });
+    expect(replicas.map((r) => r.status)).toEqual(["healthy", "healthy"]);
+    const containers = await liveContainers();
+    expect(containers).toHaveLength(2);
+    const info = await docker.getContainer(containers[0]!.Id).inspect();
+    expect(info.HostConfig.NetworkMode).toBe("host");
+    expect(info.HostConfig.ReadonlyRootfs).toBe(true);
+    expect(info.HostConfig.CapDrop).toEqual(["ALL"]);
+    expect(info.HostConfig.SecurityOpt).toContain("no-new-privileges:true");
+    expect(info.Config.User).toBe("1000:1000");
+    expect(info.Config.Labels["aitk.io/revision"]).toBe(rev);
+    const r = await complete();
+    expect(r.status, r.text).toBe(200);
+    const dep = await db.prisma.deployment.findUniqueOrThrow({ where: { id: deploymentId } });
+    expect(dep).toMatchObject({ status: "active", currentRevisionId: rev });
+  }, 120_000);
+
+  it("blue-green update under continuous traffic: zero failed requests", async () => {
+    const rev = await newRevision(specYaml({ version: "2", strategy: "blue-green", replicas: 2 }), 2);
+    let stop = false;
+    const results: { ok: boolean; status: number; text: string }[] = [];
+    const client = async () => {
+      while (!stop) results.push(await complete());
+    };
+    const clients = [client(), client()];
+    const t0 = Date.now();
+    const out = await applyRevision(deps(), rev);
+    // Keep sending a little longer: stragglers routed before the switch must finish too.
+    await new Promise((r) => setTimeout(r, 1500));
+    stop = true;
+    await Promise.all(clients);
+    const failed = results.filter((r) => !r.ok);
+    console.log(
+      `blue-green: ${failed.length} failed of ${results.length} requests during a ${((Date.now() - t0) / 1000).toFixed(1)} s rollout`,
+    );
+    expect(out.status, out.error).toBe("active");
+    expect(failed, JSON.stringify(failed.slice(0, 3))).toEqual([]);
+    expect(results.length).toBeGreaterThan(20);
+    const containers = await liveContainers();
+    expect(containers.map((c) => c.Labels["aitk.io/revision"])).toEqual([rev, rev]);
+    const eps = await db.prisma.endpoint.findMany({ where: { orgId } });
+    expect(eps.every((e) => e.revisionId === rev && e.weight > 0)).toBe(true);
+    const old = await db.prisma.revision.findFirstOrThrow({ where: { deploymentId, number: 1 } });
+    expect(old.status).toBe("superseded");
+  }, 180_000);
+
+  it("a failing health check rolls back automatically; the old revision keeps serving", async () => {
+    const before = await db.prisma.deployment.findUniqueOrThrow({ where: { id: deploymentId } });
+    const rev = await newRevision(
+      specYaml({
+        version: "3",
+        strategy: "blue-green",
+        replicas: 2,
+        // The engine cannot write a model on a read-only root: it exits before it is ever ready.
+        env: { ENGINE_MODEL_PATH: "/nonexistent/model.gguf" },
+      }),
+      3,
+    );
+    let stop = false;
+    const results: { ok: boolean }[] = [];
+    const client = (async () => {
+      while (!stop) results.push(await complete());
+    })();
+    const out = await applyRevision(deps(), rev);
+    stop = true;
+    await client;
+    expect(out.status).toBe("rolled_back");
+    expect(out.error).toMatch(/exited|not healthy/);
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+    const replicas = await db.prisma.replica.findMany({ where: { revisionId: rev } });
+    expect(replicas.length).toBeGreaterThan(0);
+    expect(replicas.every((r) => r.status === "failed" || r.status === "stopped")).toBe(true);
+    expect(replicas.some((r) => /exited|not healthy/.test(r.lastError ?? ""))).toBe(true);
+    const dep = await db.prisma.deployment.findUniqueOrThrow({ where: { id: deploymentId } });
+    expect(dep.currentRevisionId).toBe(before.currentRevisionId);
+    expect(dep.status).toBe("active");
+    const containers = await liveContainers();
+    expect(containers.every((c) => c.Labels["aitk.io/revision"] === before.currentRevisionId)).toBe(true);
+    const r = await complete();
+    expect(r.status, r.text).toBe(200);
+  }, 180_000);
+
+  it("rolling update replaces replicas one by one", async () => {
+    const rev = await newRevision(specYaml({ version: "4", strategy: "rolling", replicas: 2 }), 4);
+    let stop = false;
+    const results: { ok: boolean }[] = [];
+    const client = (async () => {
+      while (!stop) results.push(await complete());
+    })();
+    const out = await applyRevision(deps(), rev);
+    stop = true;
+    await client;
+    expect(out.status, out.error).toBe("active");
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+    const containers = await liveContainers();
+    expect(containers.map((c) => c.Labels["aitk.io/revision"])).toEqual([rev, rev]);
+  }, 180_000);
+});
