@@ -3,7 +3,7 @@
 import { createPrisma } from "@aitk/db";
 import { loadEnv } from "./env";
 import { createLogger } from "./logger";
-import { startWorker } from "./runtime/startWorker";
+import { startWorker, type TWorkerHandle } from "./runtime/startWorker";
 
 async function main() {
   let config: ReturnType<typeof loadEnv>;
@@ -16,18 +16,13 @@ async function main() {
   const logger = createLogger(config.LOG_LEVEL);
   // Prisma's own stderr logging is off: errors reach pino through the code that caught them.
   const prisma = createPrisma(config.DATABASE_URL, { log: [] });
-  const handle = await startWorker({ prisma, config, logger });
 
+  // Signals are handled from the first moment: one arriving during start-up stops the worker as soon
+  // as it is up, instead of killing the process halfway through registering schedules.
+  let handle: TWorkerHandle | null = null;
   let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) {
-      logger.warn({ signal }, "second signal: exiting now");
-      process.exit(1);
-    }
-    stopping = true;
-    logger.info({ signal }, "stopping");
-    handle
-      .close()
+  const shutdown = () => {
+    (handle ? handle.close() : Promise.resolve())
       .then(() => prisma.$disconnect())
       .then(() => process.exit(0))
       .catch((err) => {
@@ -35,9 +30,22 @@ async function main() {
         process.exit(1);
       });
   };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
+  const onSignal = (signal: string) => {
+    if (stopping) {
+      logger.warn({ signal }, "second signal: exiting now");
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, "stopping");
+    if (handle) shutdown();
+  };
+  process.on("SIGTERM", () => onSignal("SIGTERM"));
+  process.on("SIGINT", () => onSignal("SIGINT"));
   process.on("unhandledRejection", (err) => logger.error({ err }, "unhandled rejection"));
+
+  logger.info({ prefix: config.AITK_QUEUE_PREFIX }, "starting");
+  handle = await startWorker({ prisma, config, logger });
+  if (stopping) shutdown();
 }
 
 main().catch((err) => {
