@@ -246,6 +246,31 @@ describe("build.run on the local dockerd", () => {
     expect(row.error).toContain("relative");
   });
 
+  it("an unreachable Docker host fails the build with the reason on the Build row", async () => {
+    const dead = await db.prisma.host.create({
+      data: { orgId, name: `dead-${suffix}`, endpoint: "unix:///run/aitk-no-such-docker.sock" },
+    });
+    const build = await db.prisma.build.create({
+      data: {
+        orgId,
+        hostId: dead.id,
+        tag: `aitk-test/dead:${suffix}`,
+        dockerfileAi: `FROM ${BASE}\nMODEL ./m\nENGINE custom\nCMD ["x"]\n`,
+        options: { contextFiles: { "m/w": b64("x") } },
+      },
+    });
+    const job = await enqueueJob(
+      { prisma: db.prisma, queues: prod.queues },
+      { orgId, kind: "build.run", payload: { orgId, buildId: build.id } },
+    );
+    const done = await waitFor(jobDone(job.id), "dead-host build", 30_000);
+    expect(done.state).toBe("failed");
+    const row = await db.prisma.build.findUniqueOrThrow({ where: { id: build.id } });
+    expect(row.status).toBe("failed");
+    expect(row.error).toMatch(/ENOENT|no-such-docker/);
+    expect(row.generatedDockerfile).toContain("FROM scratch AS weights"); // resolved before the host was needed
+  });
+
   it("cancel stops a running build", async () => {
     const text = `FROM ${BASE}\nMODEL ./model\nENGINE custom\nTARGET cpu\nAUTO_REQ false\nRUN sleep 30\nCMD ["/bin/sh"]\n`;
     const { build, job } = await startBuild(text, { contextFiles: { "model/w": b64("x") }, network: "none" });

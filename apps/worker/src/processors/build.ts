@@ -154,6 +154,9 @@ export async function imageInventory(
   return { osPackages: parseDpkgStatus(status), ...(eco ? { osEcosystem: eco } : {}) };
 }
 
+/** A failure already recorded on the Build row. */
+class BuildFailed extends Error {}
+
 export default defineProcessor("build.run", async (ctx) => {
   const { orgId, buildId } = ctx.payload;
   const build = await ctx.prisma.build.findFirst({ where: { id: buildId, orgId }, include: { host: true } });
@@ -180,133 +183,142 @@ export default defineProcessor("build.run", async (ctx) => {
       durationMs: Date.now() - t0,
     });
     await ctx.log(`build failed${step ? ` at ${step}` : ""}: ${message}`, "error");
-    throw new Error(`build ${build.id} failed${step ? ` at ${step}` : ""}: ${message}`);
+    throw new BuildFailed(`build ${build.id} failed${step ? ` at ${step}` : ""}: ${message}`);
   };
 
-  const parsedOpts = ZBuildOptions.safeParse(build.options ?? {});
-  if (!parsedOpts.success)
-    return fail(
-      "options",
-      parsedOpts.error.issues.map((i) => `${i.path.join(".") || "options"}: ${i.message}`).join("; "),
-    );
-  const opts: TBuildOptions = parsedOpts.data;
-
-  let plan: TBuildPlan;
-  try {
-    plan = planBuild(build.dockerfileAi, {
-      image: build.tag,
-      ...(opts.cuda ? { cuda: opts.cuda } : {}),
-      ...(opts.quantize ? { quantize: opts.quantize } : {}),
-      ...(opts.optimize ? { optimize: opts.optimize } : {}),
-      ...(opts.allowExperimental ? { allowExperimental: true } : {}),
-    });
-  } catch (e) {
-    if (isDomainError(e)) return fail("resolve", e.message);
-    throw e;
-  }
-  const r = plan.resolution;
-  await update({
-    resolution: asJson(r),
-    generatedDockerfile: plan.dockerfile,
-    requirementsTxt: plan.requirements,
-    sbom: asJson(plan.sbom),
-    scan: asJson(plan.scan),
-  });
-  await ctx.log(
-    `resolved ${r.model.ref} → ${r.engine.name}${r.engine.version ? ` ${r.engine.version}` : ""} on ${r.target.name}`,
-  );
-  for (const d of r.decisions) await ctx.log(`  ${d.topic}: ${d.choice} — ${d.why}`);
-  for (const w of r.warnings) await ctx.log(`  warning: ${w}`, "warn");
-  await ctx.progress(5, "resolved");
-
-  const docker = connectDockerHost(build.host ?? { endpoint: `unix://${ctx.config.DOCKER_SOCKET}` }, {
-    ...(ctx.config.AITK_SECRET_KEY ? { secretKeyHex: ctx.config.AITK_SECRET_KEY } : {}),
-  });
-  const context = contextTar(
-    { Dockerfile: plan.dockerfile, "requirements.txt": plan.requirements },
-    opts.contextFiles,
-  );
-  let result: TDockerBuildResult;
-  try {
-    result = await runDockerBuild(docker, context, {
-      tag: build.tag,
-      ...(opts.network ? { network: opts.network } : {}),
-      ...(opts.buildArgs ? { buildArgs: opts.buildArgs } : {}),
-      signal: ctx.signal,
-      onEvent: async (e) => {
-        if (e.type === "step") {
-          await ctx.log(`Step ${e.index}/${e.total} : ${e.instruction}`);
-          await ctx.progress(
-            5 + Math.floor((85 * e.index) / e.total),
-            `step ${e.index}/${e.total}: ${e.instruction.slice(0, 80)}`,
-          );
-        } else if (e.type === "log") await ctx.log(e.text);
-        else if (e.type === "error") await ctx.log(e.message, "error");
-      },
-    });
-  } catch (e) {
-    if (ctx.signal.aborted) {
-      const cancelled = ctx.signal.reason === "cancel";
-      await update(
-        cancelled
-          ? { status: "cancelled", error: "cancelled", finishedAt: new Date(), durationMs: Date.now() - t0 }
-          : { status: "queued" },
+  // Anything unexpected (host unreachable, wrong host kind, engine errors) still lands on the Build row.
+  const run = async () => {
+    const parsedOpts = ZBuildOptions.safeParse(build.options ?? {});
+    if (!parsedOpts.success)
+      return fail(
+        "options",
+        parsedOpts.error.issues.map((i) => `${i.path.join(".") || "options"}: ${i.message}`).join("; "),
       );
-      if (cancelled) await ctx.log("build cancelled", "warn");
+    const opts: TBuildOptions = parsedOpts.data;
+
+    let plan: TBuildPlan;
+    try {
+      plan = planBuild(build.dockerfileAi, {
+        image: build.tag,
+        ...(opts.cuda ? { cuda: opts.cuda } : {}),
+        ...(opts.quantize ? { quantize: opts.quantize } : {}),
+        ...(opts.optimize ? { optimize: opts.optimize } : {}),
+        ...(opts.allowExperimental ? { allowExperimental: true } : {}),
+      });
+    } catch (e) {
+      if (isDomainError(e)) return fail("resolve", e.message);
       throw e;
     }
-    return fail(null, e instanceof Error ? e.message : String(e));
-  }
-  if (result.error || !result.imageId)
-    return fail(result.error?.step ?? null, result.error?.message ?? "the engine reported no image id");
+    const r = plan.resolution;
+    await update({
+      resolution: asJson(r),
+      generatedDockerfile: plan.dockerfile,
+      requirementsTxt: plan.requirements,
+      sbom: asJson(plan.sbom),
+      scan: asJson(plan.scan),
+    });
+    await ctx.log(
+      `resolved ${r.model.ref} → ${r.engine.name}${r.engine.version ? ` ${r.engine.version}` : ""} on ${r.target.name}`,
+    );
+    for (const d of r.decisions) await ctx.log(`  ${d.topic}: ${d.choice} — ${d.why}`);
+    for (const w of r.warnings) await ctx.log(`  warning: ${w}`, "warn");
+    await ctx.progress(5, "resolved");
 
-  const image = await docker.getImage(result.imageId).inspect();
-  const layers = image.RootFS?.Layers?.length ?? 0;
-  await ctx.progress(92, "scanning");
-  const inv = await imageInventory(docker, image.Id);
-  const scan = scanResolution({ resolution: r, ...inv });
-  // Weights copied from the build context are hashed for the SBOM (downloaded ones are hashed by the
-  // weights stage's own tooling, not here).
-  const modelHashes: Record<string, string> = {};
-  if (r.model.source === "local") {
-    const prefix = r.model.ref.replace(/^\.\//, "").replace(/\/+$/, "");
-    for (const [path, b64] of Object.entries(opts.contextFiles ?? {})) {
-      if (path !== prefix && !path.startsWith(`${prefix}/`)) continue;
-      const inImage = `${r.model.pathInImage}${path.slice(prefix.length)}`;
-      modelHashes[inImage] = createHash("sha256").update(Buffer.from(b64, "base64")).digest("hex");
+    const docker = connectDockerHost(build.host ?? { endpoint: `unix://${ctx.config.DOCKER_SOCKET}` }, {
+      ...(ctx.config.AITK_SECRET_KEY ? { secretKeyHex: ctx.config.AITK_SECRET_KEY } : {}),
+    });
+    const context = contextTar(
+      { Dockerfile: plan.dockerfile, "requirements.txt": plan.requirements },
+      opts.contextFiles,
+    );
+    let result: TDockerBuildResult;
+    try {
+      result = await runDockerBuild(docker, context, {
+        tag: build.tag,
+        ...(opts.network ? { network: opts.network } : {}),
+        ...(opts.buildArgs ? { buildArgs: opts.buildArgs } : {}),
+        signal: ctx.signal,
+        onEvent: async (e) => {
+          if (e.type === "step") {
+            await ctx.log(`Step ${e.index}/${e.total} : ${e.instruction}`);
+            await ctx.progress(
+              5 + Math.floor((85 * e.index) / e.total),
+              `step ${e.index}/${e.total}: ${e.instruction.slice(0, 80)}`,
+            );
+          } else if (e.type === "log") await ctx.log(e.text);
+          else if (e.type === "error") await ctx.log(e.message, "error");
+        },
+      });
+    } catch (e) {
+      if (ctx.signal.aborted) {
+        const cancelled = ctx.signal.reason === "cancel";
+        await update(
+          cancelled
+            ? { status: "cancelled", error: "cancelled", finishedAt: new Date(), durationMs: Date.now() - t0 }
+            : { status: "queued" },
+        );
+        if (cancelled) await ctx.log("build cancelled", "warn");
+        throw e;
+      }
+      return fail(null, e instanceof Error ? e.message : String(e));
     }
-  }
-  const sbom = buildSbom({
-    resolution: r,
-    image: build.tag,
-    imageId: image.Id,
-    ...inv,
-    modelHashes,
-    vulnerabilities: scan.vulnerabilities,
-    timestamp: new Date().toISOString(),
-  });
-  const durationMs = Date.now() - t0;
-  await update({
-    status: "succeeded",
-    imageId: image.Id,
-    sizeBytes: BigInt(image.Size),
-    layers,
-    durationMs,
-    finishedAt: new Date(),
-    sbom: asJson(sbom),
-    scan: asJson(scan),
-  });
-  const vulns = scan.vulnerabilities.length;
-  await ctx.log(
-    `built ${build.tag} ${image.Id.slice(0, 19)}: ${(image.Size / 1e6).toFixed(1)} MB, ${layers} layers, ${(durationMs / 1000).toFixed(1)} s; ${vulns} known vulnerabilit${vulns === 1 ? "y" : "ies"}`,
-  );
-  await ctx.progress(100, "built");
-  return {
-    buildId: build.id,
-    imageId: image.Id,
-    sizeBytes: image.Size,
-    layers,
-    durationMs,
-    vulnerabilities: vulns,
+    if (result.error || !result.imageId)
+      return fail(result.error?.step ?? null, result.error?.message ?? "the engine reported no image id");
+
+    const image = await docker.getImage(result.imageId).inspect();
+    const layers = image.RootFS?.Layers?.length ?? 0;
+    await ctx.progress(92, "scanning");
+    const inv = await imageInventory(docker, image.Id);
+    const scan = scanResolution({ resolution: r, ...inv });
+    // Weights copied from the build context are hashed for the SBOM (downloaded ones are hashed by the
+    // weights stage's own tooling, not here).
+    const modelHashes: Record<string, string> = {};
+    if (r.model.source === "local") {
+      const prefix = r.model.ref.replace(/^\.\//, "").replace(/\/+$/, "");
+      for (const [path, b64] of Object.entries(opts.contextFiles ?? {})) {
+        if (path !== prefix && !path.startsWith(`${prefix}/`)) continue;
+        const inImage = `${r.model.pathInImage}${path.slice(prefix.length)}`;
+        modelHashes[inImage] = createHash("sha256").update(Buffer.from(b64, "base64")).digest("hex");
+      }
+    }
+    const sbom = buildSbom({
+      resolution: r,
+      image: build.tag,
+      imageId: image.Id,
+      ...inv,
+      modelHashes,
+      vulnerabilities: scan.vulnerabilities,
+      timestamp: new Date().toISOString(),
+    });
+    const durationMs = Date.now() - t0;
+    await update({
+      status: "succeeded",
+      imageId: image.Id,
+      sizeBytes: BigInt(image.Size),
+      layers,
+      durationMs,
+      finishedAt: new Date(),
+      sbom: asJson(sbom),
+      scan: asJson(scan),
+    });
+    const vulns = scan.vulnerabilities.length;
+    await ctx.log(
+      `built ${build.tag} ${image.Id.slice(0, 19)}: ${(image.Size / 1e6).toFixed(1)} MB, ${layers} layers, ${(durationMs / 1000).toFixed(1)} s; ${vulns} known vulnerabilit${vulns === 1 ? "y" : "ies"}`,
+    );
+    await ctx.progress(100, "built");
+    return {
+      buildId: build.id,
+      imageId: image.Id,
+      sizeBytes: image.Size,
+      layers,
+      durationMs,
+      vulnerabilities: vulns,
+    };
   };
+  try {
+    return await run();
+  } catch (e) {
+    if (e instanceof BuildFailed || ctx.signal.aborted) throw e;
+    return fail(null, isDomainError(e) || e instanceof Error ? e.message : String(e));
+  }
 });
