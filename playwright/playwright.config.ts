@@ -6,7 +6,8 @@ const baseURL = process.env.AITK_WEB_URL ?? "http://127.0.0.1:3000";
 
 export default defineConfig({
   testDir: "./e2e",
-  outputDir: "./test-results",
+  // Own folder per run when several people test at once (traces are written there).
+  outputDir: process.env.AITK_PW_OUTPUT ?? "./test-results",
   timeout: 90_000,
   expect: { timeout: 20_000 },
   fullyParallel: false,
