@@ -15,6 +15,33 @@ TARGET nvidia-h100 # 或 apple-m4 / amd-mi300
 AUTO_REQ true
 `;
 
+/** The Dockerfile.ai the seed shows `aitk init` generating: a plain Dockerfile, no AI directives. */
+export const SEED_GENERATED_DOCKERFILE_AI = `# Dockerfile.ai (自动生成)
+FROM nvidia/cuda:12.4.0-base-ubuntu22.04
+# 自动推导的依赖
+RUN apt-get update && apt-get install -y \\
+python3.12 \\
+python3-pip \\
+libcuda1-12-4 \\
+libcudnn9-12-4
+# 安装推理引擎
+RUN pip3 install \\
+vllm==0.6.0 \\
+transformers==4.45.0 \\
+accelerate==0.33.0
+# 下载模型(构建时下载,运行时无需联网)
+RUN aitk download-model \\
+--model meta-llama/Llama-3.2-1B-instruct \\
+--quantize q4_k_m \\
+--output /models
+# 配置运行时
+ENV MODEL_PATH=/models/Llama-3.2-1B-instruct-q4_k_m
+ENV VLLM_API_PORT=8080
+ENV MAX_MODEL_LEN=4096
+# 启动推理服务
+CMD ["aitk", "serve", "--engine", "vllm"]
+`;
+
 export function dockerfileAi(lines: Record<string, string | undefined>, extra = ""): string {
   const order = ["FROM", "MODEL", "QUANTIZE", "ENGINE", "OBSERVABILITY", "TARGET", "AUTO_REQ"];
   const base: Record<string, string | undefined> = {

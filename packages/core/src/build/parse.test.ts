@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DomainError } from "../errors";
 import { formatDockerfileAi, formatDoc, semanticOf } from "./format";
-import { dockerfileAi, SEED_DOCKERFILE_AI } from "./fixtures";
+import { dockerfileAi, SEED_DOCKERFILE_AI, SEED_GENERATED_DOCKERFILE_AI } from "./fixtures";
 import { formatDiagnostics, parseDockerfileAi, parseDockerfileAiOrThrow } from "./parse";
 
 const errorsOf = (text: string) => parseDockerfileAi(text).diagnostics.filter((d) => d.severity === "error");
@@ -114,7 +114,6 @@ describe("Dockerfile.ai parser", () => {
   it("rejects structural mistakes with positions", () => {
     const cases: [string, string, number, number][] = [
       ["MODEL a/b\n", "missing-from", 1, 1],
-      ["FROM ai-base\n", "missing-model", 1, 1],
       ["FROM ai-base\nMODEL a/b\nMODEL c/d\n", "duplicate-directive", 3, 1],
       ["FROM ai-base\nMODEL a/b\nQUANTIZE\n", "missing-argument", 3, 9],
       ["FROM ai-base\nMODEL a/b\nENGINE vllm 0.6.0\n", "unexpected-argument", 3, 13],
@@ -137,6 +136,29 @@ describe("Dockerfile.ai parser", () => {
       const e = errorsOf(text).find((x) => x.code === code);
       expect(e, `${code} in ${JSON.stringify(text)}`).toMatchObject({ line, column });
     }
+  });
+
+  it("parses the seed's generated plain Dockerfile as written (no MODEL: a warning, not an error)", () => {
+    const r = parseDockerfileAi(SEED_GENERATED_DOCKERFILE_AI);
+    expect(r.ok).toBe(true);
+    expect(r.diagnostics.map((d) => [d.code, d.severity])).toEqual([["missing-model", "warning"]]);
+    expect(r.doc.from).toEqual({ image: "nvidia/cuda:12.4.0-base-ubuntu22.04", auto: false });
+    expect(r.doc.instructions.map((i) => i.keyword)).toEqual([
+      "RUN",
+      "RUN",
+      "RUN",
+      "ENV",
+      "ENV",
+      "ENV",
+      "CMD",
+    ]);
+    expect(r.doc.instructions[0]?.args).toEqual([
+      "apt-get update && apt-get install -y",
+      "python3.12",
+      "python3-pip",
+      "libcuda1-12-4",
+      "libcudnn9-12-4",
+    ]);
   });
 
   it("accepts the default escape directive and a syntax directive", () => {

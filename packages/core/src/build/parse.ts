@@ -501,7 +501,13 @@ class Parser {
     const origin = { line: 1, column: 1 };
     if (!doc.positions.FROM) this.error(origin, "missing-from", "missing FROM (e.g. FROM ai-base:2026)");
     if (!doc.positions.MODEL)
-      this.error(origin, "missing-model", "missing MODEL (e.g. MODEL meta-llama/Llama-3.2-1B-instruct)");
+      // A plain Dockerfile is a valid Dockerfile.ai (the seed's generated example has no MODEL line);
+      // the resolver, which needs a model, says so.
+      this.warn(
+        origin,
+        "missing-model",
+        "no MODEL: aitk needs one to resolve a build (e.g. MODEL meta-llama/Llama-3.2-1B-instruct)",
+      );
     return doc;
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DomainError } from "../errors";
-import { dockerfileAi, SEED_DOCKERFILE_AI } from "./fixtures";
+import { dockerfileAi, SEED_DOCKERFILE_AI, SEED_GENERATED_DOCKERFILE_AI } from "./fixtures";
 import { parseDockerfileAiOrThrow } from "./parse";
 import { type TClash, type TResolution, type TResolveOptions, resolveDockerfileAi } from "./resolve";
 
@@ -238,6 +238,11 @@ describe("pins, optimize and clashes", () => {
     expect(r.localBase).toBe(true);
     expect(r.images).toMatchObject({ build: null, runtime: "aitk-test/busybox:1", verified: false });
     expect(r.model).toMatchObject({ source: "local", pathInImage: "/models/model" });
+  });
+  it("the seed's generated plain Dockerfile is refused with the MODEL line it needs", () => {
+    const r = refuse(SEED_GENERATED_DOCKERFILE_AI);
+    expect(r.message).toContain("add MODEL meta-llama/Llama-3.2-1B-instruct");
+    expect(r.position).toEqual({ line: 1, column: 1 });
   });
   it("no TARGET means a CPU image", () => {
     const r = resolve(dockerfileAi({}));

@@ -18,10 +18,14 @@ function resolveCore(doc: TDockerfileAi, opts: TResolveOptions): TResolution {
   const warnings: string[] = [];
   const pos = (d: keyof TDockerfileAi["positions"]) => doc.positions[d];
   if (!doc.model || !doc.from) {
+    // A plain Dockerfile that downloads its model in a RUN step: point at the MODEL line it needs.
+    const hinted = doc.instructions
+      .map((i) => /--model[= ]+([A-Za-z0-9][\w.-]*\/[\w.-]+)/.exec(i.args.join(" "))?.[1])
+      .find(Boolean);
     throw new Clash([
       {
         constraint: "Dockerfile.ai",
-        reason: "FROM and MODEL are required",
+        reason: `${doc.from ? "MODEL" : "FROM"} is required to resolve a build${!doc.model ? ` (add MODEL ${hinted ?? "org/name"})` : ""}`,
         position: { line: 1, column: 1 },
       },
     ]);
