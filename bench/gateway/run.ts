@@ -300,6 +300,7 @@ async function main(): Promise<void> {
     );
     redisUrl = `redis://127.0.0.1:${port}`;
     const probe = createRedis(redisUrl, { retryStrategy: (n) => (n > 50 ? null : 100) });
+    probe.on("error", () => {}); // refused until redis-server is up; retried
     await probe.ping();
     probe.disconnect();
   }

@@ -11,7 +11,7 @@ import type { TInferenceKind } from "./http/body";
 import { subscribeInvalidations } from "./invalidate";
 import { LedgerWal } from "./ledger/wal";
 import { LedgerWriter } from "./ledger/writer";
-import { RateLimiter } from "./limits/limiter";
+import { defineLimiterScripts, RateLimiter } from "./limits/limiter";
 import { createLogger, type TLogger } from "./obs/log";
 import { GatewayMetrics } from "./obs/metrics";
 import { handleInference } from "./proxy/inference";
@@ -281,7 +281,10 @@ export async function createGateway(env: TGatewayEnv, opts: TCreateGatewayOption
     metrics.ledgerSpooled.inc(),
   );
   if (env.GATEWAY_LEDGER_WAL === "file") {
-    ledger.wal = new LedgerWal(redis, ledger.stream, env.GATEWAY_LEDGER_WAL_DIR, log);
+    const shipper = redis.duplicate({ enableAutoPipelining: false });
+    shipper.on("error", onRedisError);
+    defineLimiterScripts(shipper);
+    ledger.wal = new LedgerWal(shipper, ledger.stream, env.GATEWAY_LEDGER_WAL_DIR, log);
     ledger.wal.start();
   }
   const deps: TGatewayDeps = { env, prisma, redis, log, metrics, keys, limiter, registry, ledger, pools };

@@ -36,7 +36,8 @@ function alive(pid: number): boolean {
  * events: the drain is idempotent on requestId. Files of dead processes (pid not alive) found in the same
  * directory are adopted under an O_EXCL lock and shipped by a live gateway, so a killed replica's events
  * still reach the ledger; that needs the directory to be on storage the next process sees (same host or
- * a persistent volume).
+ * a persistent volume). The shipper has its own Redis connection (given by the caller) so its batches
+ * never queue in front of the request path's rate-limit calls.
  */
 export class LedgerWal {
   private fd = -1;
@@ -44,6 +45,8 @@ export class LedgerWal {
   private written = 0;
   private shipped = 0;
   private shipping = false;
+  /** Token reconciliations (counter key → delta) applied in the shipper's batch, not per request. */
+  private adjust = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private orphanTimer: NodeJS.Timeout | undefined;
 
@@ -72,6 +75,11 @@ export class LedgerWal {
     void this.adoptOrphans();
   }
 
+  /** Queues a token counter correction for the next shipping batch. */
+  addAdjust(keys: string[], delta: number): void {
+    for (const k of keys) this.adjust.set(k, (this.adjust.get(k) ?? 0) + delta);
+  }
+
   /** Synchronous append of one event line; throws if the disk refuses (the caller falls back). */
   append(json: string): void {
     const line = Buffer.from(json + "\n");
@@ -89,11 +97,20 @@ export class LedgerWal {
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
     if (this.shipped >= this.written) this.remove(this.path);
+    this.redis.disconnect();
   }
 
   /** Ships lines between the shipped offset and the end of the file into the stream. */
   async ship(): Promise<void> {
-    if (this.shipping || this.shipped >= this.written) return;
+    if (this.shipping) return;
+    if (this.adjust.size > 0) {
+      const adj = this.adjust;
+      this.adjust = new Map();
+      const pipe = this.redis.pipeline();
+      for (const [k, d] of adj) if (d !== 0) pipe.aitkReconcile(1, k, d);
+      pipe.exec().catch(() => {});
+    }
+    if (this.shipped >= this.written) return;
     this.shipping = true;
     try {
       const end = this.written;

@@ -61,10 +61,9 @@ export class LedgerWriter {
     if (this.wal) {
       try {
         this.wal.append(json);
-        // Token reconciliation need not precede the response: fire and forget.
-        if (adjust && adjust.delta !== 0 && adjust.keys.length > 0) {
-          this.redis.aitkReconcile(adjust.keys.length, ...adjust.keys, adjust.delta).catch(() => {});
-        }
+        // Token reconciliation need not precede the response: batched by the shipper.
+        if (adjust && adjust.delta !== 0 && adjust.keys.length > 0)
+          this.wal.addAdjust(adjust.keys, adjust.delta);
         return;
       } catch (err) {
         this.log.warn({ err: String(err) }, "ledger WAL append failed; writing to redis");

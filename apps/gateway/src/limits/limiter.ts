@@ -74,14 +74,19 @@ export type TReservation = {
   reserved: number;
 };
 
+/** Registers the limiter's Lua scripts as commands on a connection (EVALSHA with EVAL fallback). */
+export function defineLimiterScripts(redis: TRedis): void {
+  redis.defineCommand("aitkLimit", { numberOfKeys: 2, lua: LIMIT_SCRIPT });
+  redis.defineCommand("aitkReconcile", { lua: RECONCILE_SCRIPT });
+}
+
 export class RateLimiter {
   constructor(
     private readonly redis: TRedis,
     private readonly prefix: string,
     private readonly windowMs = WINDOW_MS,
   ) {
-    redis.defineCommand("aitkLimit", { numberOfKeys: 2, lua: LIMIT_SCRIPT });
-    redis.defineCommand("aitkReconcile", { lua: RECONCILE_SCRIPT });
+    defineLimiterScripts(redis);
   }
 
   async reserve(
