@@ -3,13 +3,16 @@ import { router } from "../trpc/init";
 import { accountRouter } from "./account";
 import { apiKeysRouter } from "./apiKeys";
 import { auditRouter } from "./audit";
+import { billingRouter } from "./billing";
 import { buildsRouter } from "./builds";
 import { compatRouter } from "./compat";
 import { hostsRouter } from "./hosts";
 import { jobsRouter } from "./jobs";
 import { modelsRouter } from "./models";
 import { orgRouter } from "./org";
+import { pricesRouter } from "./prices";
 import { simulateRouter } from "./simulate";
+import { usageRouter } from "./usage";
 
 export const appRouter = router({
   account: accountRouter,
@@ -22,6 +25,9 @@ export const appRouter = router({
   simulate: simulateRouter,
   builds: buildsRouter,
   compat: compatRouter,
+  usage: usageRouter,
+  billing: billingRouter,
+  prices: pricesRouter,
 });
 
 export type AppRouter = typeof appRouter;
