@@ -142,9 +142,9 @@ describe("aitk build --dry-run", () => {
     const r = aitk(tmp, "build", "-f", "bad.ai", "--dry-run");
     expect(r.code).toBe(2);
     expect(r.stderr.split("\n").filter(Boolean)).toEqual([
-      'bad.ai:2:1: error: unknown instruction "MODLE" (did you mean MODEL?)',
+      'bad.ai:2:1: unknown instruction "MODLE" (did you mean MODEL?)',
       expect.stringMatching(
-        /^bad\.ai:4:8: error: unknown target "nvidia-h10" \(did you mean nvidia-h100\?\)/,
+        /^bad\.ai:4:8: unknown target "nvidia-h10" \(did you mean nvidia-h100\?\)/,
       ),
     ]);
   });

@@ -107,7 +107,7 @@ describe("Dockerfile.ai parser", () => {
     ]);
     expect(errs[0]?.message).toBe('unknown instruction "MODLE" (did you mean MODEL?)');
     expect(formatDiagnostics(errs.slice(0, 1), "x/Dockerfile.ai")).toBe(
-      'x/Dockerfile.ai:2:1: error: unknown instruction "MODLE" (did you mean MODEL?)',
+      'x/Dockerfile.ai:2:1: unknown instruction "MODLE" (did you mean MODEL?)',
     );
   });
 

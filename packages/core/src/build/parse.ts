@@ -583,7 +583,9 @@ export function parseDockerfileAiOrThrow(text: string, file = "Dockerfile.ai"): 
   return r.doc;
 }
 
-/** `file:line:col: severity: message` lines, as compilers print them. */
+/** `file:line:col: message` lines (warnings marked `warning:`), as compilers print them. */
 export function formatDiagnostics(diagnostics: TDiagnostic[], file = "Dockerfile.ai"): string {
-  return diagnostics.map((d) => `${file}:${d.line}:${d.column}: ${d.severity}: ${d.message}`).join("\n");
+  return diagnostics
+    .map((d) => `${file}:${d.line}:${d.column}: ${d.severity === "warning" ? "warning: " : ""}${d.message}`)
+    .join("\n");
 }
