@@ -143,9 +143,7 @@ describe("aitk build --dry-run", () => {
     expect(r.code).toBe(2);
     expect(r.stderr.split("\n").filter(Boolean)).toEqual([
       'bad.ai:2:1: unknown instruction "MODLE" (did you mean MODEL?)',
-      expect.stringMatching(
-        /^bad\.ai:4:8: unknown target "nvidia-h10" \(did you mean nvidia-h100\?\)/,
-      ),
+      expect.stringMatching(/^bad\.ai:4:8: unknown target "nvidia-h10" \(did you mean nvidia-h100\?\)/),
     ]);
   });
   it("bad flags exit 2", () => {
