@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { engineCompatibility, targetCompatibility } from "@aitk/core/build/compat";
 import { COMPAT } from "@aitk/core/build/data";
 import { parseDockerfileAiOrThrow } from "@aitk/core/build/parse";
@@ -7,9 +6,8 @@ import { resolveDockerfileAi } from "@aitk/core/build/resolve";
 import { cmpDotted } from "@aitk/core/build/targets";
 import type { TCommand } from "../command";
 
-const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-  version: string;
-};
+// Imported (not read from disk) so the esbuild bundle in dist/ carries it.
+import pkg from "../../package.json";
 
 /** What `ENGINE vllm` + `TARGET nvidia-h100` resolves to today: the build defaults. */
 function defaults() {
