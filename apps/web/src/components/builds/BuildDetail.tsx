@@ -29,7 +29,11 @@ export function BuildDetail({ id }: { id: string }) {
           <p className="small">
             <Link href="/builds">← Builds</Link>
           </p>
-          <h1 className="mono">{b.tag}</h1>
+          <h1>
+            <span className="mono" style={{ fontSize: 20 }}>
+              {b.tag}
+            </span>
+          </h1>
           <p className="sub">
             {b.engine ?? "?"} on {b.target ?? "?"} · host {b.host?.name ?? "–"} · created {ago(b.createdAt)}
           </p>

@@ -219,7 +219,7 @@ export function CompatView() {
         </div>
         <div className="panel">
           <h2>CUDA toolkit → minimum driver</h2>
-          <table>
+          <table style={{ display: "block", maxHeight: 320, overflowY: "auto" }}>
             <tbody>
               {g?.drivers.map((d) => (
                 <tr key={d.cuda}>
@@ -234,7 +234,9 @@ export function CompatView() {
             {Object.entries(provenance?.inputs ?? {}).map(([name, v]) => (
               <li key={name}>
                 <span className="mono">{name}</span>{" "}
-                <span className="muted">{JSON.stringify(v).slice(0, 400)}</span>
+                <span className="muted" style={{ wordBreak: "break-all" }}>
+                  {JSON.stringify(v).slice(0, 400)}
+                </span>
               </li>
             ))}
             {provenance?.notes?.map((n) => (

@@ -48,12 +48,14 @@ function Chart({
 }) {
   return (
     <div className="panel" data-testid={testId} style={{ marginBottom: 0 }}>
-      <h2>{title}</h2>
+      <h2>
+        {title} <span className="muted small">({unit})</span>
+      </h2>
       {data.length < 2 ? (
         <p className="muted small">Add more values on this axis to draw a curve.</p>
       ) : (
         <ResponsiveContainer width="100%" height={240}>
-          <LineChart data={data} margin={{ top: 6, right: 12, bottom: 18, left: 4 }}>
+          <LineChart data={data} margin={{ top: 6, right: 12, bottom: 4, left: 0 }}>
             <CartesianGrid strokeDasharray="3 3" stroke="#e2e5ea" />
             <XAxis
               dataKey="x"
@@ -61,17 +63,16 @@ function Chart({
               type="number"
               domain={["dataMin", "dataMax"]}
               ticks={data.map((d) => d.x as number)}
-              tickFormatter={(v: number) => num(v)}
-              label={{ value: xLabel, position: "insideBottom", offset: -10, fontSize: 12 }}
+              tickFormatter={(v: number) => (v >= 1024 && v % 1024 === 0 ? `${v / 1024}k` : String(v))}
               fontSize={11}
             />
-            <YAxis fontSize={11} tickFormatter={(v: number) => num(v)} width={52} unit={unit} />
+            <YAxis fontSize={11} tickFormatter={(v: number) => num(v)} width={48} />
             <Tooltip
               formatter={(v, name) => [
                 typeof v === "number" ? `${num(v)} ${unit}` : "OOM",
                 names.get(String(name)) ?? String(name),
               ]}
-              labelFormatter={(l) => `${xLabel} ${num(Number(l))}`}
+              labelFormatter={(l) => `${xLabel} ${Number(l).toLocaleString("en-US")}`}
             />
             <Legend formatter={(v) => names.get(String(v)) ?? String(v)} wrapperStyle={{ fontSize: 12 }} />
             {devices.map((d, i) => (

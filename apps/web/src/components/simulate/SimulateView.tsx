@@ -236,10 +236,19 @@ export function SimulateView() {
               ))}
             </div>
           </div>
-          <div style={{ display: "grid", gridTemplateColumns: "1fr 1fr", gap: 10, alignContent: "start" }}>
+          <div
+            className="sim-fields"
+            style={{ display: "grid", gridTemplateColumns: "1fr 1fr", gap: 10, alignContent: "start" }}
+          >
+            <style>{".sim-fields label{min-width:0}.sim-fields input,.sim-fields select{width:100%}"}</style>
             <label style={{ gridColumn: "1 / 3" }}>
               Model
-              <select name="model" defaultValue="llama-3.1-8b" key={catalog.data ? "ready" : "loading"}>
+              <select
+                name="model"
+                aria-label="Model"
+                defaultValue="llama-3.1-8b"
+                key={catalog.data ? "ready" : "loading"}
+              >
                 {catalog.data?.models.map((m) => (
                   <option key={m.id} value={m.id}>
                     {m.name}
@@ -249,7 +258,12 @@ export function SimulateView() {
             </label>
             <label>
               Quantization
-              <select name="quant" defaultValue="" key={catalog.data ? "q-ready" : "q-loading"}>
+              <select
+                name="quant"
+                aria-label="Quantization"
+                defaultValue=""
+                key={catalog.data ? "q-ready" : "q-loading"}
+              >
                 <option value="">engine default</option>
                 {catalog.data?.quants.map((q) => (
                   <option key={q.id} value={q.id}>
@@ -260,7 +274,12 @@ export function SimulateView() {
             </label>
             <label>
               Engine
-              <select name="engine" defaultValue="" key={catalog.data ? "e-ready" : "e-loading"}>
+              <select
+                name="engine"
+                aria-label="Engine"
+                defaultValue=""
+                key={catalog.data ? "e-ready" : "e-loading"}
+              >
                 <option value="">default for the device</option>
                 {catalog.data?.engines.map((x) => (
                   <option key={x.id} value={x.id}>
