@@ -99,7 +99,10 @@ export function cudaImage(
   pythons: string[] | null,
   preferUbuntu: string[] = ["24.04", "22.04"],
 ) {
-  const rows = COMPAT.cudaImages.filter((r) => majorMinor(r.cuda) === majorMinor(cuda));
+  const sameMinor = COMPAT.cudaImages.filter((r) => majorMinor(r.cuda) === majorMinor(cuda));
+  // A full x.y.z pin (`--cuda 12.6.2`) picks that exact release when an image for it exists.
+  const exact = cuda.split(".").length >= 3 ? sameMinor.filter((r) => r.cuda === cuda) : [];
+  const rows = exact.length ? exact : sameMinor;
   for (const ub of preferUbuntu) {
     const py = UBUNTU_PYTHON[ub] as string;
     if (pythons && !pythons.includes(py)) continue;
@@ -165,7 +168,10 @@ export function pickTorchCuda(
       );
       continue;
     }
-    const image = cudaImage(cuda, w.pythons);
+    const image = cudaImage(
+      ctx.opts.cuda && cudaPinMatches(ctx.opts.cuda, cuda) ? ctx.opts.cuda : cuda,
+      w.pythons,
+    );
     if (!image) {
       reasons.push(
         `no verified nvidia/cuda ${cuda} image has a Python that torch ${torchVersion}+${w.variant} supports (${w.pythons.join(", ")})`,

@@ -151,6 +151,17 @@ describe("pins, optimize and clashes", () => {
     expect(r.images.build).toBe("nvidia/cuda:11.8.0-cudnn8-devel-ubuntu22.04");
     expect(r.driver?.minimum).toBe("450.80.02");
   });
+  it("a full x.y.z --cuda pin picks that exact image release", () => {
+    expect(
+      resolve(dockerfileAi({ ENGINE: "vllm", TARGET: "nvidia-h100" }), { cuda: "12.6.2" }).images.build,
+    ).toBe("nvidia/cuda:12.6.2-cudnn-devel-ubuntu24.04");
+    expect(
+      resolve(dockerfileAi({ ENGINE: "vllm", TARGET: "nvidia-h100" }), { cuda: "12.6" }).images.build,
+    ).toBe("nvidia/cuda:12.6.3-cudnn-devel-ubuntu24.04");
+    expect(
+      resolve(dockerfileAi({ QUANTIZE: "q8_0", TARGET: "nvidia-h100" }), { cuda: "12.8.0" }).images.build,
+    ).toBe("nvidia/cuda:12.8.0-cudnn-devel-ubuntu24.04");
+  });
   it("an unknown vLLM version is refused and lists the known ranges", () => {
     const r = refuse(dockerfileAi({ ENGINE: "vllm@0.1.0", TARGET: "nvidia-h100" }));
     expect(r.message).toContain("no torch pin is known for vLLM 0.1.0");
