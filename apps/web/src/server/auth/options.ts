@@ -2,6 +2,7 @@ import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { getEnv } from "../../env";
 import { getDeps } from "../deps";
+import { lastForwardedFor } from "../rest/handler";
 import { verifyCredentials } from "../services/account";
 import { recordSignInFailure, recordSignInSuccess } from "../services/signInLimiter";
 
@@ -9,7 +10,8 @@ export const SIGN_IN_PATH = "/sign-in";
 
 function ipOf(headers: Record<string, unknown> | undefined): string | null {
   const fwd = headers?.["x-forwarded-for"];
-  if (typeof fwd === "string" && fwd) return fwd.split(",")[0]!.trim();
+  const last = typeof fwd === "string" ? lastForwardedFor(fwd) : null;
+  if (last) return last;
   const real = headers?.["x-real-ip"];
   return typeof real === "string" && real ? real : null;
 }

@@ -74,10 +74,22 @@ export function errorResponse(e: DomainError, requestId?: string): Response {
   return new Response(JSON.stringify(body), { status: e.httpStatus, headers });
 }
 
+/**
+ * The client address for limits and audit. Next keeps an incoming X-Forwarded-For as-is (and sets it to
+ * the socket address when absent), so the LAST entry is the one our own reverse proxy appended; entries
+ * before it are whatever the client sent. Serve the dashboard on loopback behind such a proxy.
+ */
 export function clientIp(req: Request): string | null {
-  const fwd = req.headers.get("x-forwarded-for");
-  if (fwd) return fwd.split(",")[0]!.trim() || null;
-  return req.headers.get("x-real-ip");
+  return lastForwardedFor(req.headers.get("x-forwarded-for")) ?? req.headers.get("x-real-ip");
+}
+
+export function lastForwardedFor(value: string | null | undefined): string | null {
+  if (!value) return null;
+  const parts = value
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
+  return parts[parts.length - 1] ?? null;
 }
 
 async function readBody(req: Request): Promise<unknown> {
