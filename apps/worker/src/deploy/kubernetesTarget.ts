@@ -50,7 +50,8 @@ export function kubeConfigFor(host: Host, secretKeyHex?: string): KubeConfig {
         name: host.name,
         server: host.endpoint,
         ...(creds.ca ? { caData: b64(creds.ca) } : {}),
-        skipTLSVerify: false,
+        // client-node refuses plain http:// unless told so; there is no TLS to verify there anyway.
+        skipTLSVerify: host.endpoint.startsWith("http:"),
       },
     ],
     users: [
@@ -230,18 +231,15 @@ export class KubernetesTargetRollout {
     await c.update({ step: 1, message: "waiting for the rollout" });
     const v = await this.waitAll(objs);
     if (!v.ok) return this.fail(v.reason, objs);
+    await this.prune(objs);
     await c.update({ state: "active", trafficPercent: 100, step: 2, message: undefined });
     return { ok: true };
   }
 
   private async blueGreen(): Promise<TK8sOutcome> {
     const c = this.c;
-    const track = c.previous?.track === "blue" ? "green" : c.previous ? "blue" : "blue";
-    const nextTrack: "blue" | "green" = c.previous?.track
-      ? c.previous.track === "blue"
-        ? "green"
-        : "blue"
-      : track;
+    // The idle track: the one the Service does not select now (blue first).
+    const nextTrack: "blue" | "green" = c.previous?.track === "blue" ? "green" : "blue";
     const objs = renderedObjects(c.spec, c.target.name, { strategy: "blue-green", activeTrack: nextTrack });
     const deployments = objs.filter((o) => o.kind === "Deployment");
     const rest = objs.filter((o) => o.kind !== "Deployment");
@@ -256,16 +254,22 @@ export class KubernetesTargetRollout {
     // Flip: the Service (and the preview Service, PDB, HPA) now select the new track.
     await this.apply(rest);
     await c.log(`service now selects track ${nextTrack}`);
-    if (c.previous?.track && c.previous.track !== nextTrack) {
-      const old = renderedObjects(c.previous.spec, c.target.name, {
-        strategy: "blue-green",
-        activeTrack: c.previous.track,
-      }).filter((o) => o.kind === "Deployment");
-      await this.remove(old);
-      await c.log(`removed track ${c.previous.track}`);
-    }
+    await this.prune(objs);
     await c.update({ state: "active", trafficPercent: 100, step: 2, track: nextTrack, message: undefined });
     return { ok: true, track: nextTrack };
+  }
+
+  /** Deletes the previous revision's Deployments the new render no longer has (old track, other strategy). */
+  private async prune(current: TObj[]): Promise<void> {
+    if (!this.c.previous) return;
+    const keep = new Set(current.filter((o) => o.kind === "Deployment").map((o) => o.metadata?.name));
+    const prev = renderedObjects(this.c.previous.spec, this.c.target.name, {
+      ...(this.c.previous.track ? { activeTrack: this.c.previous.track } : {}),
+    });
+    const stale = prev.filter((o) => o.kind === "Deployment" && !keep.has(o.metadata?.name));
+    if (!stale.length) return;
+    await this.remove(stale);
+    await this.c.log(`removed ${stale.map((o) => o.metadata?.name).join(", ")} of the previous revision`);
   }
 
   /** Rolls back: the previous revision's objects again, or the new objects removed. */
