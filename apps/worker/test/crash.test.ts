@@ -42,7 +42,7 @@ describe("worker crash", () => {
       await new Promise((r) => child.once("exit", r));
       const killedAt = Date.now();
 
-      const w = await startTestWorker(db.prisma, db.url, prefix, { env: FAST });
+      const w = await startTestWorker(db.prisma, db.url, prefix, { kinds: ["demo.run"], env: FAST });
       try {
         const done = await waitFor(async () => {
           const r = await db.prisma.job.findUniqueOrThrow({ where: { id: row.id } });

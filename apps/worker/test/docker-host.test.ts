@@ -27,7 +27,7 @@ const containerName = `aitk-test-logs-${randomBytes(3).toString("hex")}`;
 beforeAll(async () => {
   db = await createTestDatabase();
   orgId = (await createOrg(db.prisma)).id;
-  worker = await startTestWorker(db.prisma, db.url, prefix);
+  worker = await startTestWorker(db.prisma, db.url, prefix, { kinds: ["host.health", "host.healthAll"] });
   prod = producer(prefix);
   // A one-file image (static busybox) so a real container with known output exists; nothing is pulled.
   const dir = mkdtempSync(join(tmpdir(), "aitk-bb-"));

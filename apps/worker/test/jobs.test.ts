@@ -20,7 +20,7 @@ const prefix = uniquePrefix("jobs");
 beforeAll(async () => {
   db = await createTestDatabase();
   orgId = (await createOrg(db.prisma)).id;
-  worker = await startTestWorker(db.prisma, db.url, prefix);
+  worker = await startTestWorker(db.prisma, db.url, prefix, { kinds: ["demo.run"] });
   prod = producer(prefix);
 });
 
@@ -206,6 +206,28 @@ describe("operations", () => {
     await expect(retryJob(deps(), again.id, orgId)).rejects.toMatchObject({ code: "CONFLICT" });
   });
 
+  it("keeps running the other kinds when one processor module fails to load", async () => {
+    const p = uniquePrefix("broken");
+    const w = await startTestWorker(db.prisma, db.url, p, {
+      processors: {
+        "demo.run": () => import("../src/processors/demoRun"),
+        "host.health": () => Promise.reject(new Error("cannot find module ./missing")),
+      },
+    });
+    const prod2 = producer(p);
+    try {
+      expect(w.kinds).toEqual(["demo.run"]);
+      expect(w.disabled).toEqual(["host.health"]);
+      const d = { prisma: db.prisma, queues: prod2.queues };
+      const row = await enqueueJob(d, { orgId, kind: "demo.run", payload: { steps: 1, stepMs: 1 } });
+      expect((await waitFor(finished(row.id), "demo job")).state).toBe("completed");
+    } finally {
+      await w.close();
+      await prod2.close();
+      await dropPrefix(p);
+    }
+  });
+
   it("reports queue counts and live workers", async () => {
     const counts = await queueCounts(prod.queues, ["demo.run", "host.health"]);
     expect(counts.map((c) => c.kind)).toEqual(["demo.run", "host.health"]);
@@ -219,7 +241,7 @@ describe("operations", () => {
 describe("graceful shutdown", () => {
   it("releases a running job back to the queue after the grace period; another worker finishes it", async () => {
     const p = uniquePrefix("shutdown");
-    const w1 = await startTestWorker(db.prisma, db.url, p, { shutdownGraceMs: 200 });
+    const w1 = await startTestWorker(db.prisma, db.url, p, { kinds: ["demo.run"], shutdownGraceMs: 200 });
     const prod2 = producer(p);
     try {
       const d = { prisma: db.prisma, redis: prod2.redis, queues: prod2.queues };
@@ -233,7 +255,7 @@ describe("graceful shutdown", () => {
       expect(released.state).toBe("queued");
       expect(await (await prod2.queues.get("demo.run").getJob(row.id))?.getState()).toBe("waiting");
 
-      const w2 = await startTestWorker(db.prisma, db.url, p);
+      const w2 = await startTestWorker(db.prisma, db.url, p, { kinds: ["demo.run"] });
       try {
         const done = await waitFor(finished(row.id), "job to finish on the second worker");
         expect(done.state).toBe("completed");
@@ -253,7 +275,10 @@ describe("graceful shutdown", () => {
 describe("timeouts", () => {
   it("aborts a try that runs past its kind's timeout and counts it as a failed attempt", async () => {
     const p = uniquePrefix("timeout");
-    const w = await startTestWorker(db.prisma, db.url, p, { timeoutMs: { "demo.run": 150 } });
+    const w = await startTestWorker(db.prisma, db.url, p, {
+      kinds: ["demo.run"],
+      timeoutMs: { "demo.run": 150 },
+    });
     const prod2 = producer(p);
     try {
       const d = { prisma: db.prisma, redis: prod2.redis, queues: prod2.queues };

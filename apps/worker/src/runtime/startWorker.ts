@@ -40,7 +40,10 @@ export type TWorkerHandle = {
   id: string;
   queues: TQueues;
   redis: Redis;
+  /** Kinds this process consumes. */
   kinds: TJobName[];
+  /** Kinds whose processor module failed to load. */
+  disabled: TJobName[];
   workers: Map<TJobName, Worker>;
   running: Map<string, AbortController>;
   close(): Promise<void>;
@@ -72,10 +75,19 @@ export async function startWorker(opts: TStartWorkerOptions): Promise<TWorkerHan
   };
 
   const workers = new Map<TJobName, Worker>();
+  const disabled: TJobName[] = [];
   for (const kind of kinds) {
-    const mod = await registry[kind]!();
-    const processor = mod.default as TProcessor<TJobName>;
-    if (processor.name !== kind) throw new Error(`processor for ${kind} is defined as ${processor.name}`);
+    // One kind whose module cannot load (a missing native library, a bad deploy) must not stop the
+    // others: it is logged and left unconsumed, its jobs wait in the queue.
+    let processor: TProcessor<TJobName>;
+    try {
+      processor = (await registry[kind]!()).default as TProcessor<TJobName>;
+      if (processor?.name !== kind) throw new Error(`module defines ${processor?.name ?? "no processor"}`);
+    } catch (err) {
+      logger.error({ kind, err }, "processor failed to load; kind disabled");
+      disabled.push(kind);
+      continue;
+    }
     const def = getJobDefinition(kind);
     const worker = new Worker(kind, (job, token, signal) => runJob(deps, processor, job, token, signal), {
       connection: bull,
@@ -137,8 +149,9 @@ export async function startWorker(opts: TStartWorkerOptions): Promise<TWorkerHan
   }, opts.cancelPollMs ?? 5000);
   poll.unref();
 
+  const active = kinds.filter((k) => !disabled.includes(k));
   if (opts.schedules ?? config.WORKER_SCHEDULES)
-    await registerSchedules(queues, registry, kinds, opts.everyMs, logger);
+    await registerSchedules(queues, registry, active, opts.everyMs, logger);
 
   await Promise.all([...workers.values()].map((w) => w.waitUntilReady()));
 
@@ -149,7 +162,7 @@ export async function startWorker(opts: TStartWorkerOptions): Promise<TWorkerHan
       id,
       host: hostname(),
       pid: process.pid,
-      kinds,
+      kinds: active,
       running: running.size,
       startedAt,
       seenAt: new Date().toISOString(),
@@ -157,7 +170,7 @@ export async function startWorker(opts: TStartWorkerOptions): Promise<TWorkerHan
   await beat();
   const heartbeat = setInterval(beat, 5000);
   heartbeat.unref();
-  logger.info({ id, kinds, prefix: config.AITK_QUEUE_PREFIX }, "worker started");
+  logger.info({ id, kinds: active, disabled, prefix: config.AITK_QUEUE_PREFIX }, "worker started");
 
   let closing: Promise<void> | null = null;
   const close = () => {
@@ -190,7 +203,7 @@ export async function startWorker(opts: TStartWorkerOptions): Promise<TWorkerHan
     return closing;
   };
 
-  return { id, queues, redis, kinds, workers, running, close };
+  return { id, queues, redis, kinds: active, disabled, workers, running, close };
 }
 
 /**
