@@ -29,6 +29,8 @@ export type TSeedDemoResult = {
 export const DEMO_ORG_SLUG = "demo";
 export const DEMO_MODEL = "aitk-tiny";
 export const DEMO_API_KEY_NAME = "demo";
+/** The demo key serves the gateway (inference) and the REST API as an org admin (api), for the CLI and scripts. */
+export const DEMO_API_KEY_SCOPES = ["inference", "api"];
 export const DEFAULT_ADMIN_EMAIL = "admin@aitk.local";
 /** $0.10 / $0.20 per million tokens in / out, in micro-USD per 1M tokens. */
 export const DEMO_PRICE = { inputMicroUsdPerMTok: 100_000, outputMicroUsdPerMTok: 200_000 } as const;
@@ -92,10 +94,13 @@ export async function seedDemo(prisma: TPrisma, options: TSeedDemoOptions): Prom
             name: DEMO_API_KEY_NAME,
             prefix: generated.prefix,
             hash: generated.hash,
+            scopes: DEMO_API_KEY_SCOPES,
             createdById: user.id,
           },
         });
         apiKey = generated.key;
+      } else if (DEMO_API_KEY_SCOPES.some((s) => !key!.scopes.includes(s))) {
+        key = await tx.apiKey.update({ where: { id: key.id }, data: { scopes: DEMO_API_KEY_SCOPES } });
       }
 
       const host = await tx.host.upsert({
