@@ -6,6 +6,7 @@ import { authenticate } from "./auth/authenticate";
 import { KeyCache, type TKeyInfo } from "./auth/keys";
 import type { TGatewayDeps } from "./deps";
 import type { TGatewayEnv } from "./env";
+import { createCors, parseOrigins } from "./http/cors";
 import { ApiError, errorBody, sendError, sendJson } from "./http/errors";
 import type { TInferenceKind } from "./http/body";
 import { subscribeInvalidations } from "./invalidate";
@@ -160,8 +161,10 @@ async function ready(deps: TGatewayDeps, res: ServerResponse): Promise<void> {
 }
 
 export function createHandler(deps: TGatewayDeps) {
+  const cors = createCors(parseOrigins(deps.env.GATEWAY_CORS_ORIGINS ?? ""));
   return (req: IncomingMessage, res: ServerResponse): void => {
     const t0 = performance.now();
+    if (req.headers.origin !== undefined && cors.handle(req, res)) return;
     const rawUrl = req.url ?? "/";
     const q = rawUrl.indexOf("?");
     const path = q >= 0 ? rawUrl.slice(0, q) : rawUrl;
