@@ -291,6 +291,12 @@ describe("timeouts", () => {
       const done = await waitFor(finished(row.id), "job to time out");
       expect(done).toMatchObject({ state: "failed", attempts: 2, error: "timed out after 150 ms" });
       expect(done.progress).toBeLessThan(100);
+      const q = prod2.queues.get("demo.run");
+      const bull = await waitFor(async () => {
+        const j = await q.getJob(row.id);
+        return j && (await j.getState()) === "failed" ? q.getJob(row.id) : null;
+      }, "BullMQ to record the failure");
+      expect(bull?.failedReason).toBe("timed out after 150 ms");
     } finally {
       await w.close();
       await prod2.close();

@@ -111,7 +111,8 @@ async function runSystemJob<N extends TJobName>(
     return toJson(result);
   } catch (e) {
     logger.error({ err: e }, "system job failed");
-    throw e;
+    // Abort reasons are strings; BullMQ records an Error's message as the failed reason.
+    throw e instanceof Error ? e : new Error(e === "timeout" ? "timed out" : errorMessage(e));
   }
 }
 
@@ -205,14 +206,17 @@ async function runOrgJob<N extends TJobName>(
       await finishJob(prisma, redis, ref, { state: "failed", error: message });
       logger.warn({ err: e }, "job failed");
       // Permanent errors (bad input, missing rows) are not worth the remaining attempts.
-      throw attempt < maxAttempts ? new UnrecoverableError(message) : e;
+      throw attempt < maxAttempts ? new UnrecoverableError(message) : asError(e, message);
     }
     await log(`attempt ${attempt}/${maxAttempts} failed: ${message}; will retry`, "warn");
     await markRetrying(prisma, jobId, message);
     logger.info({ err: e }, "job attempt failed; retrying");
-    throw e;
+    throw asError(e, message);
   }
 }
+
+/** BullMQ keeps an Error's message as the failed reason; abort reasons and odd throws are not Errors. */
+const asError = (e: unknown, message: string) => (e instanceof Error ? e : new Error(message));
 
 const timeoutOf = (deps: TRunDeps, kind: TJobName) =>
   deps.timeoutMs?.[kind] ?? getJobDefinition(kind).timeoutMs;
