@@ -223,7 +223,15 @@ describe("big sweeps as a job", () => {
     );
     expect(done.status, String(done.error)).toBe("completed");
     expect(done.result?.points).toHaveLength(504);
-    const finished = await f.prisma.job.findUniqueOrThrow({ where: { id: sim.jobId! } });
+    // The row is stored before the handler returns; the Job row finishes just after.
+    const finished = await waitFor(
+      async () => {
+        const j = await f.prisma.job.findUniqueOrThrow({ where: { id: sim.jobId! } });
+        return j.state === "active" || j.state === "queued" ? null : j;
+      },
+      "the job to finish",
+      10_000,
+    );
     expect(finished.state).toBe("completed");
     expect(finished.progress).toBe(100);
 
