@@ -214,6 +214,43 @@ describe("build.run on the local dockerd", () => {
     expect(out.trim()).toBe("hello from tiny-weights-v1 as 10001");
   });
 
+  it("scans the image's own Python packages after the build (venv inventory run inside the image)", async () => {
+    // A stand-in venv: its "python" prints what importlib.metadata would list.
+    const fakePython = `#!/bin/sh\necho '[["torch", "2.5.1+cu124", "BSD-3-Clause"], ["transformers", "4.35.0", "Apache-2.0"]]'\n`;
+    const text = [
+      `FROM ${BASE}`,
+      "MODEL ./model",
+      "ENGINE custom",
+      "TARGET cpu",
+      "AUTO_REQ false",
+      "COPY venv /opt/venv",
+      'RUN ["/bin/busybox", "chmod", "755", "/opt/venv/bin/python"]',
+      'CMD ["/bin/sh", "-c", "true"]',
+      "",
+    ].join("\n");
+    const { build, job } = await startBuild(text, {
+      contextFiles: { "model/w": b64("x"), "venv/bin/python": b64(fakePython) },
+      network: "none",
+    });
+    const done = await waitFor(jobDone(job.id), "venv build", 60_000);
+    expect(done.state).toBe("completed");
+    const row = await db.prisma.build.findUniqueOrThrow({ where: { id: build.id } });
+    const scan = row.scan as {
+      inventory: string;
+      vulnerabilities: { id: string; package: string; version: string }[];
+    };
+    expect(scan.inventory).toBe("image");
+    expect(scan.vulnerabilities.map((v) => v.id)).toEqual(
+      expect.arrayContaining(["GHSA-53q9-r3pm-6pq6", "GHSA-3863-2447-669p", "GHSA-37q5-v5qm-c9v8"]),
+    );
+    const comps = (row.sbom as { components: { name: string; version?: string; licenses?: unknown[] }[] })
+      .components;
+    expect(comps.find((c) => c.name === "torch")).toMatchObject({
+      version: "2.5.1+cu124",
+      licenses: [{ expression: "BSD-3-Clause" }],
+    });
+  });
+
   it("reports the failing step", async () => {
     const text = `FROM ${BASE}\nMODEL ./model\nENGINE custom\nTARGET cpu\nAUTO_REQ false\nRUN exit 3\nCMD ["/bin/sh"]\n`;
     const { build, job } = await startBuild(text, { contextFiles: { "model/w": b64("x") }, network: "none" });

@@ -4,7 +4,12 @@
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { BuildStreamParser, type TBuildEvent } from "@aitk/core/build/dockerStream";
-import { osvEcosystemFromOsRelease, parseDpkgStatus, type TOsPackage } from "@aitk/core/build/inventory";
+import {
+  osvEcosystemFromOsRelease,
+  parseDpkgStatus,
+  type TOsPackage,
+  type TPyPackage,
+} from "@aitk/core/build/inventory";
 import { ZBuildOptions, type TBuildOptions } from "@aitk/core/build/options";
 import { planBuild, type TBuildPlan } from "@aitk/core/build/plan";
 import { buildSbom } from "@aitk/core/build/sbom";
@@ -142,16 +147,84 @@ async function readFileFromImage(docker: Docker, imageId: string, path: string):
   }
 }
 
-/** Installed OS packages of a built image (dpkg), when it has any. */
+// Lists the venv's distributions with importlib.metadata; runs inside the image with no network.
+const PY_INVENTORY = `import importlib.metadata as m, json
+print(json.dumps(sorted([[d.metadata["Name"], d.version, d.metadata.get("License-Expression") or d.metadata.get("License") or ""] for d in m.distributions() if d.metadata["Name"]])))`;
+
+/** Python packages installed in the image's /opt/venv (empty when it has none). */
+export async function pythonInventory(
+  docker: Docker,
+  imageId: string,
+  timeoutMs = 60_000,
+): Promise<TPyPackage[]> {
+  const container = await docker.createContainer({
+    Image: imageId,
+    Entrypoint: ["/opt/venv/bin/python"],
+    Cmd: ["-c", PY_INVENTORY],
+    NetworkDisabled: true,
+    HostConfig: { NetworkMode: "none" },
+  });
+  try {
+    try {
+      await container.start();
+    } catch {
+      return []; // no /opt/venv/bin/python in this image
+    }
+    const timer = setTimeout(() => container.kill().catch(() => undefined), timeoutMs);
+    const { StatusCode } = (await container.wait()) as { StatusCode: number };
+    clearTimeout(timer);
+    if (StatusCode !== 0) return [];
+    const raw = (await container.logs({ stdout: true, stderr: false })) as Buffer;
+    const out = demux(raw).trim();
+    const rows = JSON.parse(out || "[]") as unknown;
+    if (!Array.isArray(rows)) return [];
+    return rows
+      .filter(
+        (r): r is [string, string, string] =>
+          Array.isArray(r) && typeof r[0] === "string" && typeof r[1] === "string",
+      )
+      .map(([name, version, license]) => ({
+        name,
+        version,
+        ...(typeof license === "string" && license && license.length < 100 && license !== "UNKNOWN"
+          ? { license }
+          : {}),
+      }));
+  } catch {
+    return [];
+  } finally {
+    await container.remove({ force: true }).catch(() => undefined);
+  }
+}
+
+/** The payload of a non-TTY container log stream (8-byte frame headers). */
+function demux(buf: Buffer): string {
+  let out = "";
+  for (let i = 0; i + 8 <= buf.length; ) {
+    const len = buf.readUInt32BE(i + 4);
+    out += buf.subarray(i + 8, i + 8 + len).toString("utf8");
+    i += 8 + len;
+  }
+  return out;
+}
+
+/** Installed OS (dpkg) and Python (venv) packages of a built image, where it has them. */
 export async function imageInventory(
   docker: Docker,
   imageId: string,
-): Promise<{ osPackages?: TOsPackage[]; osEcosystem?: string }> {
+): Promise<{ osPackages?: TOsPackage[]; osEcosystem?: string; pythonPackages?: TPyPackage[] }> {
+  const inv: { osPackages?: TOsPackage[]; osEcosystem?: string; pythonPackages?: TPyPackage[] } = {};
   const status = await readFileFromImage(docker, imageId, "/var/lib/dpkg/status");
-  if (!status) return {};
-  const osRelease = (await readFileFromImage(docker, imageId, "/etc/os-release")) ?? "";
-  const eco = osvEcosystemFromOsRelease(osRelease);
-  return { osPackages: parseDpkgStatus(status), ...(eco ? { osEcosystem: eco } : {}) };
+  if (status) {
+    inv.osPackages = parseDpkgStatus(status);
+    const eco = osvEcosystemFromOsRelease(
+      (await readFileFromImage(docker, imageId, "/etc/os-release")) ?? "",
+    );
+    if (eco) inv.osEcosystem = eco;
+  }
+  const py = await pythonInventory(docker, imageId);
+  if (py.length) inv.pythonPackages = py;
+  return inv;
 }
 
 /** A failure already recorded on the Build row. */
