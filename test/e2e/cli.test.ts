@@ -63,11 +63,14 @@ describe.skipIf(!demoPath)(
       path: string,
       body?: unknown,
     ): Promise<{ status: number; json: T }> {
-      const res = await fetch(`${demo.apiUrl}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${demo.apiKey}`, "content-type": "application/json" },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
+      const send = () =>
+        fetch(`${demo.apiUrl}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${demo.apiKey}`, "content-type": "application/json" },
+          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        });
+      // The server closes idle keep-alive sockets (5 s); a request racing that close is sent again.
+      const res = await send().catch(send);
       return { status: res.status, json: (await res.json()) as T };
     }
 

@@ -81,7 +81,7 @@ export async function remoteBuild(client: ApiClient, o: TRemoteBuild): Promise<n
     );
   } else {
     console.error(
-      `aitk: build ${b.id} ${b.status}${b.failedStep ? ` at step ${b.failedStep}` : ""}${b.error ? `: ${b.error}` : ""} (aitk logs ${b.id})`,
+      `aitk: build ${b.id} ${b.status}${b.failedStep ? ` at ${b.failedStep}` : ""}${b.error ? `: ${b.error}` : ""} (aitk logs ${b.id})`,
     );
   }
   return ok ? 0 : 1;

@@ -26,9 +26,8 @@ export class ApiClient {
 
   async request<T>(method: string, path: string, req: TRequest = {}): Promise<T> {
     const what = `${method} ${path}`;
-    let res: Response;
-    try {
-      res = await fetch(this.url(path, req.query), {
+    const send = () =>
+      fetch(this.url(path, req.query), {
         method,
         headers: {
           authorization: `Bearer ${this.#apiKey}`,
@@ -37,6 +36,15 @@ export class ApiClient {
         },
         ...(req.body !== undefined ? { body: JSON.stringify(req.body) } : {}),
         signal: AbortSignal.timeout(req.timeoutMs ?? 30_000),
+      });
+    let res: Response;
+    try {
+      res = await send().catch(async (e: Error) => {
+        // A reused keep-alive socket the server just closed fails before any answer: reads are
+        // safe to send again; writes are not (the server may have acted on them).
+        if (method !== "GET" || e.name === "TimeoutError") throw e;
+        await new Promise((r) => setTimeout(r, 200));
+        return send();
       });
     } catch (e) {
       const err = e as Error & { cause?: { code?: string; message?: string } };
