@@ -149,8 +149,10 @@ function dockerBuild(contextDir: string, plan: TBuildPlan, tag: string): Promise
   if (plan.resolution.buildKind === "pip" || plan.resolution.buildKind === "pip-rocm") {
     writeFileSync(join(contextDir, "requirements.txt"), plan.requirements);
   }
+  // --force-rm: a failing step must not leave its container behind.
   const args = [
     "build",
+    "--force-rm",
     "-f",
     dockerfile,
     "-t",
