@@ -153,7 +153,7 @@ describe("cross-tenant: usage, prices, invoices, Stripe ids", () => {
 
   it("REST /api/v1/usage names the bad parameter", async () => {
     const cases: [string, string][] = [
-      ["", "from"],
+      ["?from=", "from"],
       ["?from=yesterday", "from"],
       ["?from=2026-11-01T00:00:00Z&to=banana", "to"],
       ["?from=2026-11-02T00:00:00Z&to=2026-11-01T00:00:00Z", "to"],

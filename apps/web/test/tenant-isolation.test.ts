@@ -72,7 +72,23 @@ const trpcCases: Record<string, (c: TCaller, b: TTenant) => Promise<unknown>> = 
     }),
   "builds.cancel": (c, b) => c.builds.cancel({ id: b.jobId }),
   "compat.graph": (c) => c.compat.graph({ engine: "vllm" }),
+  "usage.dashboard": (c) => c.usage.dashboard({ range: "30d" }),
+  "usage.summary": (c) => c.usage.summary({ from: "2020-01-01T00:00:00Z" }),
+  "billing.overview": (c) => c.billing.overview(),
+  "billing.grafana": (c) => c.billing.grafana(),
+  // Stripe is not configured in this fixture: these refuse with PRECONDITION (nothing to leak).
+  "billing.linkCustomer": (c) => c.billing.linkCustomer().catch(stripeOff),
+  "billing.subscribe": (c) => c.billing.subscribe().catch(stripeOff),
+  "billing.cancel": (c) => c.billing.cancel().catch(stripeOff),
+  "prices.list": (c) => c.prices.list(),
+  "prices.create": (c) => c.prices.create({ model: "tenant-model", inputUsdPerMTok: 1, outputUsdPerMTok: 2 }),
+  "prices.remove": (c, b) => c.prices.remove({ id: b.keyId }),
 };
+
+function stripeOff(e: unknown) {
+  if (e instanceof TRPCError && e.code === "PRECONDITION_FAILED") return null;
+  throw e;
+}
 
 type TRestCase = { params?: (b: TTenant) => Record<string, string>; body?: unknown; public?: boolean };
 
@@ -112,6 +128,7 @@ const restCases: Record<string, TRestCase> = {
   "GET /builds/{id}": { params: (b) => ({ id: b.jobId }) },
   "POST /builds/{id}/cancel": { params: (b) => ({ id: b.jobId }) },
   "GET /compat": {},
+  "GET /usage": {},
   "GET /openapi.json": { public: true },
   "GET /{...rest}": {},
   "POST /{...rest}": {},

@@ -11,6 +11,7 @@ import * as org from "../services/org";
 import { buildsRoutes } from "./buildsRoutes";
 import { defineRoute, type TAnyRouteDef } from "./handler";
 import { simulateRoutes } from "./simulateRoutes";
+import { usageRoutes } from "./usageRoutes";
 
 const ZIdParams = z.object({ id: z.string().min(1).max(64) });
 const page = <T extends z.ZodType>(item: T) =>
@@ -314,4 +315,5 @@ export const allRoutes: TAnyRouteDef[] = [
   listAuditLog,
   ...simulateRoutes,
   ...buildsRoutes,
+  ...usageRoutes,
 ];

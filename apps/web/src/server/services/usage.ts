@@ -220,10 +220,8 @@ export type TDashboard = Awaited<ReturnType<typeof dashboard>>;
 // ------------------------------------------------------------------------------------ GET /api/v1/usage
 
 export const ZUsageSummaryQuery = z.object({
-  from: z
-    .string({ error: "is required (ISO 8601 date-time)" })
-    .min(1, "is required (ISO 8601 date-time)")
-    .max(40),
+  /** Default: the start of the current billing period. */
+  from: z.string().max(40).optional(),
   to: z.string().max(40).optional(),
 });
 
@@ -255,8 +253,8 @@ function isoParam(v: string, field: "from" | "to"): Date {
 /** Totals and per-model usage between from (inclusive) and to (exclusive), at minute resolution. */
 export async function usageSummary(ctx: TServiceCtx, input: z.input<typeof ZUsageSummaryQuery>) {
   const q = ZUsageSummaryQuery.parse(input);
-  const from = isoParam(q.from, "from");
-  const to = q.to ? isoParam(q.to, "to") : new Date();
+  const from = q.from !== undefined ? isoParam(q.from, "from") : currentPeriod().start;
+  const to = q.to !== undefined ? isoParam(q.to, "to") : new Date();
   if (to.getTime() <= from.getTime())
     throw new DomainError("VALIDATION", "to: must be after from", { field: "to" });
   const rows = await ctx.deps.prisma.usageRollup.groupBy({
@@ -312,6 +310,3 @@ export async function periodUsageByModel(ctx: TServiceCtx, at = Date.now()) {
     })),
   };
 }
-
-export const validation = (field: string, message: string) =>
-  new DomainError("VALIDATION", message, { field });
