@@ -24,12 +24,12 @@ export const ZGatewayEnv = z.object({
     .optional(),
   /** Prefix for every Redis key, stream and channel this process uses (tests isolate themselves with it). */
   AITK_REDIS_PREFIX: z.string().default(""),
-  /** Completion tokens reserved when the client sets no max_tokens (reconciled with the real usage). */
   /**
    * Browser origins allowed to call the gateway (comma-separated): the dashboard's "Try it" playground.
    * Requests carry a Bearer key, never cookies, so no credentials are allowed.
    */
   GATEWAY_CORS_ORIGINS: z.string().default("http://127.0.0.1:3000,http://localhost:3000"),
+  /** Completion tokens reserved when the client sets no max_tokens (reconciled with the real usage). */
   GATEWAY_DEFAULT_MAX_TOKENS: int(1024),
   GATEWAY_MAX_BODY_BYTES: int(8 * 1024 * 1024),
   GATEWAY_UPSTREAM_TIMEOUT_MS: int(600_000),
