@@ -75,6 +75,8 @@ export async function runDockerBuild(
   context: Readable,
   o: {
     tag: string;
+    /** Only for foreign-architecture targets (linux/arm64); omitted, the host's own platform is built. */
+    platform?: string;
     network?: string;
     buildArgs?: Record<string, string>;
     signal?: AbortSignal;
@@ -88,6 +90,7 @@ export async function runDockerBuild(
     forcerm: true,
     version: "1",
     networkmode: o.network ?? "host",
+    ...(o.platform ? { platform: o.platform } : {}),
     ...(o.buildArgs ? { buildargs: o.buildArgs } : {}),
     ...(o.signal ? { abortSignal: o.signal } : {}),
   })) as Readable;
@@ -308,6 +311,7 @@ export default defineProcessor("build.run", async (ctx) => {
     try {
       result = await runDockerBuild(docker, context, {
         tag: build.tag,
+        ...(r.target.platform !== "linux/amd64" ? { platform: r.target.platform } : {}),
         ...(opts.network ? { network: opts.network } : {}),
         ...(opts.buildArgs ? { buildArgs: opts.buildArgs } : {}),
         signal: ctx.signal,

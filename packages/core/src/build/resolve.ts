@@ -96,6 +96,11 @@ function resolveCore(doc: TDockerfileAi, opts: TResolveOptions): TResolution {
     }
     warnings.push(`experimental: ${qs.reason}`);
   }
+  if (target.platform === "linux/arm64") {
+    warnings.push(
+      "linux/arm64 image: build it on an arm64 Docker host (Jetson, Apple silicon, Graviton) or one with QEMU binfmt; an amd64 host cannot run its RUN steps",
+    );
+  }
   const optimize = opts.optimize ?? "balanced";
   const localBase = !doc.from.auto;
   const ctx: TCtx = { doc, opts, target, quant, engine, optimize, decisions, warnings, pos };
