@@ -56,6 +56,7 @@ export function labelsFor(doc: TDockerfileAi, r: TResolution): Record<string, st
   if (r.driver) l["ai.aitk.driver.min"] = r.driver.minimum;
   if (r.target.cc) l["ai.aitk.compute-capability"] = r.target.cc;
   if (r.target.gfx) l["ai.aitk.gfx"] = r.target.gfx;
+  if (doc.target?.count) l["ai.aitk.device-count"] = String(doc.target.count);
   if (r.python) l["ai.aitk.python"] = r.python.version;
   if (doc.observability.length) l["ai.aitk.observability"] = doc.observability.join(",");
   return l;

@@ -29,6 +29,8 @@ export function serveFor(ctx: TCtx, modelPath: string): TResolution["serve"] {
       if (formatOf(ctx.quant) === "gguf" && ctx.doc.model?.source === "huggingface")
         cmd.push("--tokenizer", "/models/tokenizer");
       if (["awq", "gptq", "fp8"].includes(ctx.quant)) cmd.push("--quantization", ctx.quant);
+      // TARGET … count=N: shard across the N devices of one replica.
+      if ((ctx.doc.target?.count ?? 1) > 1) cmd.push("--tensor-parallel-size", String(ctx.doc.target?.count));
       if (ctx.doc.observability.includes("otel"))
         cmd.push(
           "--otlp-traces-endpoint",
@@ -60,7 +62,15 @@ export function serveFor(ctx: TCtx, modelPath: string): TResolution["serve"] {
     }
     case "tgi":
       return {
-        command: ["--model-id", modelPath, "--port", String(PORT), "--hostname", "0.0.0.0"],
+        command: [
+          "--model-id",
+          modelPath,
+          "--port",
+          String(PORT),
+          "--hostname",
+          "0.0.0.0",
+          ...((ctx.doc.target?.count ?? 1) > 1 ? ["--num-shard", String(ctx.doc.target?.count)] : []),
+        ],
         port: PORT,
         healthcheck: curlHealth,
         env,

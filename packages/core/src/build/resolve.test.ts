@@ -236,6 +236,17 @@ describe("pins, optimize and clashes", () => {
     expect(trt.images.runtime).toBe("nvcr.io/nvidia/tensorrt-llm/release:1.1");
     expect(trt.driver?.minimum).toBe("580");
   });
+  it("TARGET count=N shards vLLM and TGI across N devices", () => {
+    expect(
+      resolve(dockerfileAi({ ENGINE: "vllm", TARGET: "nvidia-h100 count=8" })).serve.command.join(" "),
+    ).toContain("--tensor-parallel-size 8");
+    expect(
+      resolve(dockerfileAi({ ENGINE: "tgi", TARGET: "nvidia-h100 count=2" })).serve.command.join(" "),
+    ).toContain("--num-shard 2");
+    expect(resolve(dockerfileAi({ ENGINE: "vllm", TARGET: "nvidia-h100" })).serve.command).not.toContain(
+      "--tensor-parallel-size",
+    );
+  });
   it("ENGINE custom needs a CMD", () => {
     expect(refuse(dockerfileAi({ ENGINE: "custom", TARGET: "cpu" })).message).toContain("needs a CMD");
     expect(resolve(dockerfileAi({ ENGINE: "custom", TARGET: "cpu" }, 'CMD ["serve"]\n')).buildKind).toBe(
