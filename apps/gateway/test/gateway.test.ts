@@ -312,6 +312,18 @@ describe("gateway with the official openai client", () => {
       .chat.completions.create({ model: "local", messages: [{ role: "user", content: "x" }] })
       .catch((err) => err);
     expect(e.status).toBe(503);
+    // An admin allows loopback: after the org invalidation the same upstream is used.
+    await db.prisma.organization.update({
+      where: { id: strict.orgId },
+      data: { allowLoopbackUpstreams: true },
+    });
+    await redis.publish(`${prefix}aitk:invalidate`, JSON.stringify({ type: "org", orgId: strict.orgId }));
+    await new Promise((r) => setTimeout(r, 200));
+    const ok = await client(k.key).chat.completions.create({
+      model: "local",
+      messages: [{ role: "user", content: "x" }],
+    });
+    expect(ok.choices[0]?.message.content).toBe("ok ok ok");
   });
 
   it("client aborts (mid-stream and before the upstream answered) are ledgered as client_abort", async () => {
@@ -355,7 +367,7 @@ describe("gateway with the official openai client", () => {
     const r1 = await drainLedger({ prisma: db.prisma, redis, stream, consumer: "t1" });
     expect(r1.inserted).toBe(before);
     const rows = await db.prisma.usageEvent.findMany({ where: { orgId } });
-    expect(rows.length).toBe(before - 1); // one event belongs to the strict org
+    expect(rows.length).toBe(before - 2); // two events belong to the strict org
     expect(rows.some((r) => r.outcome === "rate_limited" && r.status === 429)).toBe(true);
     expect(rows.some((r) => r.endpoint === "embeddings")).toBe(true);
     const ok = rows.find(

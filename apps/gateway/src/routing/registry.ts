@@ -82,8 +82,17 @@ export class ModelRegistry {
     return this.orgs.get(orgId);
   }
 
+  /** Cached routes of an org; reloaded when missing or loaded under a different SSRF policy. */
   get(orgId: string, policy: TUpstreamPolicy): Promise<TOrgModels> | TOrgModels {
-    return this.orgs.get(orgId) ?? this.reload(orgId, policy);
+    const m = this.orgs.get(orgId);
+    if (
+      m &&
+      m.policy.allowPrivateUpstreams === policy.allowPrivateUpstreams &&
+      m.policy.allowLoopbackUpstreams === policy.allowLoopbackUpstreams
+    ) {
+      return m;
+    }
+    return this.reload(orgId, policy);
   }
 
   invalidate(orgId?: string): void {
