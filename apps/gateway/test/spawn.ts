@@ -17,7 +17,11 @@ export function spawnGateway(env: Record<string, string>): Promise<TGatewayProce
     stderr += String(c);
   });
   return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`gateway did not start: ${stderr}`)), 30_000);
+    // A gateway that never reports ready must not outlive the test run.
+    const t = setTimeout(() => {
+      proc.kill("SIGKILL");
+      reject(new Error(`gateway did not start: ${stderr}`));
+    }, 30_000);
     const rl = createInterface({ input: proc.stdout! });
     rl.on("line", (line) => {
       if (!line.includes("gateway listening")) return;
