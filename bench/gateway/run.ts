@@ -4,7 +4,7 @@
 //   npx tsx bench/gateway/run.ts [--duration=8] [--warmup=2] [--no-portkey] [--log-level=info]
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { get as httpGet } from "node:http";
 import { createServer } from "node:net";
 import { cpus, loadavg, setPriority, tmpdir } from "node:os";
@@ -207,6 +207,7 @@ function wrk(t: TTarget, model: string, conns: number, seconds: number): TResult
     ],
     { encoding: "utf8" },
   );
+  rmSync(script, { force: true });
   const line = out.split("\n").find((l) => l.startsWith("RESULT "));
   if (!line) throw new Error(`wrk output without result:\n${out}`);
   const r = JSON.parse(line.slice(7)) as {
@@ -467,6 +468,7 @@ async function main(): Promise<void> {
   // The private redis-server (and everything in it) goes away with the other children.
   for (const p of children) p.kill("SIGTERM");
   await new Promise((r) => setTimeout(r, 500));
+  rmSync(walDir, { recursive: true, force: true });
   await db.drop();
 }
 
