@@ -14,7 +14,7 @@ export const NAV: TNavItem[] = [
   { href: "/builds", label: "Builds" },
   { href: "/builds/compat", label: "Compatibility", sub: true },
   { href: "/simulate", label: "Simulate" },
-  { href: "/deployments", label: "Deployments", soon: true },
+  { href: "/deployments", label: "Deployments" },
   { href: "/gateway", label: "Gateway" },
   { href: "/gateway/keys", label: "API keys", sub: true },
   { href: "/gateway/models", label: "Models", sub: true },

@@ -8,6 +8,7 @@ import * as hosts from "../services/hosts";
 import * as jobs from "../services/jobs";
 import * as models from "../services/models";
 import * as org from "../services/org";
+import { deploymentsRoutes } from "../../app/api/v1/deployments/_routes";
 import { buildsRoutes } from "./buildsRoutes";
 import { defineRoute, type TAnyRouteDef } from "./handler";
 import { simulateRoutes } from "./simulateRoutes";
@@ -316,4 +317,5 @@ export const allRoutes: TAnyRouteDef[] = [
   ...simulateRoutes,
   ...buildsRoutes,
   ...usageRoutes,
+  ...deploymentsRoutes,
 ];

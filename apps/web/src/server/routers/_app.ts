@@ -6,6 +6,8 @@ import { auditRouter } from "./audit";
 import { billingRouter } from "./billing";
 import { buildsRouter } from "./builds";
 import { compatRouter } from "./compat";
+import { deploymentsRouter } from "./deployments";
+import { gatewayRouter } from "./gateway";
 import { hostsRouter } from "./hosts";
 import { jobsRouter } from "./jobs";
 import { modelsRouter } from "./models";
@@ -25,9 +27,11 @@ export const appRouter = router({
   simulate: simulateRouter,
   builds: buildsRouter,
   compat: compatRouter,
+  deployments: deploymentsRouter,
   usage: usageRouter,
   billing: billingRouter,
   prices: pricesRouter,
+  gateway: gatewayRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,6 @@
+import { listDeployments, createDeployment } from "./_routes";
+import { toHandler } from "../../../../server/rest/handler";
+
+export const dynamic = "force-dynamic";
+export const GET = toHandler(listDeployments);
+export const POST = toHandler(createDeployment);

@@ -1,0 +1,5 @@
+import { getDeploymentSchema } from "../_routes";
+import { toHandler } from "../../../../../server/rest/handler";
+
+export const dynamic = "force-dynamic";
+export const GET = toHandler(getDeploymentSchema);
