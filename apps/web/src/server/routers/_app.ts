@@ -7,7 +7,6 @@ import { billingRouter } from "./billing";
 import { buildsRouter } from "./builds";
 import { compatRouter } from "./compat";
 import { deploymentsRouter } from "./deployments";
-import { gatewayRouter } from "./gateway";
 import { hostsRouter } from "./hosts";
 import { jobsRouter } from "./jobs";
 import { modelsRouter } from "./models";
@@ -31,7 +30,6 @@ export const appRouter = router({
   usage: usageRouter,
   billing: billingRouter,
   prices: pricesRouter,
-  gateway: gatewayRouter,
 });
 
 export type AppRouter = typeof appRouter;
