@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { estimateCost, type TCostEstimate } from "@aitk/core/deploy/cost";
 import { checkDeploymentYaml, formatIssues, type TSpecIssue } from "@aitk/core/deploy/parse";
@@ -9,10 +9,11 @@ import {
   type TAIDeployment,
   type TStrategyType,
 } from "@aitk/core/deploy/spec";
+import { connectIfLoggedIn, seg } from "../api/client";
 import { parseFlags } from "../args";
 import type { TCommand } from "../command";
-import { cliEnv } from "../env";
 import { EXIT_FAILED, EXIT_USAGE, UsageError } from "../errors";
+import { followJob } from "../ui/follow";
 
 const HELP = `Usage:
   aitk deploy render   -f aitk-deploy.yaml --out DIR [--target NAME]... [--strategy S] [--json]
@@ -172,15 +173,39 @@ function cost(argv: string[]): number {
   return 0;
 }
 
-/** A control-plane login: AITK_API_URL + AITK_API_KEY, or what `aitk login` stored in the config dir. */
-function hasControlPlaneLogin(): boolean {
-  if (cliEnv.apiUrl && cliEnv.apiKey) return true;
-  return ["credentials.json", "config.json"].some((f) => existsSync(join(cliEnv.configDir, f)));
+interface TRevisionOut {
+  id: string;
+  number: number;
+  status: string;
+  error: string | null;
+  targets: Record<
+    string,
+    {
+      platform: string;
+      state: string;
+      strategy: string;
+      host?: string | null;
+      healthy: number;
+      replicas: number;
+      trafficPercent: number;
+      message?: string;
+    }
+  >;
+}
+interface TApplyOut {
+  deployment: { id: string; name: string; status: string };
+  revision: TRevisionOut | null;
+  jobId: string | null;
 }
 
-function apply(argv: string[]): number {
+/**
+ * Applies through the control plane (POST /api/v1/deployments with the YAML, then the deploy.apply job's
+ * logs and progress streamed here). Exit 0 when the revision is active, 1 when it failed or was rolled
+ * back, 2 for a spec or request the server refuses.
+ */
+async function apply(argv: string[]): Promise<number> {
   const { values } = parseFlags(argv, FLAGS);
-  strategyFlag(values.strategy);
+  const strategy = strategyFlag(values.strategy);
   // The seed's `aitk deploy -f aitk-deploy.yaml --strategy blue-green` means every target.
   if (!values.all && !values.target?.length && !values.strategy)
     throw new UsageError(
@@ -191,12 +216,57 @@ function apply(argv: string[]): number {
   if (!l) return EXIT_USAGE;
   checkTargets(l.spec, values.target);
   printWarnings(l, values.json);
-  const message = hasControlPlaneLogin()
-    ? "applying deployments through the control plane is not available in this build yet; use `aitk deploy render -f FILE --out DIR` and apply the files with kubectl / docker compose / nomad"
-    : `no control plane login: run \`aitk login\` (or set AITK_API_URL and AITK_API_KEY) first. To only write the manifests: aitk deploy render -f ${l.file} --out DIR`;
-  if (values.json) console.log(JSON.stringify({ ok: false, error: message }));
-  else console.error(`aitk: ${message}`);
-  return EXIT_FAILED;
+  const client = connectIfLoggedIn();
+  if (!client) {
+    const message = `no control plane login: run \`aitk login\` (or set AITK_API_URL and AITK_API_KEY) first. To only write the manifests: aitk deploy render -f ${l.file} --out DIR`;
+    if (values.json) console.log(JSON.stringify({ ok: false, error: message }));
+    else console.error(`aitk: ${message}`);
+    return EXIT_FAILED;
+  }
+  const out = await client.post<TApplyOut>("/deployments", {
+    yaml: readFileSync(l.file, "utf8"),
+    apply: true,
+    ...(values.target?.length ? { targets: values.target } : {}),
+    ...(strategy ? { strategy } : {}),
+  });
+  const rev = out.revision;
+  if (!rev || !out.jobId) throw new UsageError("the server stored the spec but started no rollout");
+  if (!values.json)
+    console.error(
+      `aitk: ${out.deployment.name} revision ${rev.number}: rolling out ${Object.keys(rev.targets).length ? Object.keys(rev.targets).join(", ") : (values.target ?? ["every target"]).join(", ")} (job ${out.jobId})`,
+    );
+  const job = await followJob(client, out.jobId, {
+    follow: true,
+    json: values.json,
+    label: `deploy ${out.deployment.name}`,
+  });
+  const { items } = await client.get<{ items: TRevisionOut[] }>(
+    `/deployments/${seg(out.deployment.id)}/revisions`,
+  );
+  const final = items.find((x) => x.id === rev.id) ?? null;
+  const ok = job.state === "completed" && final?.status === "active";
+  if (values.json) {
+    console.log(
+      JSON.stringify({
+        type: "result",
+        ok,
+        deployment: out.deployment,
+        revision: final,
+        job: { id: job.id, state: job.state },
+      }),
+    );
+  } else {
+    for (const [name, t] of Object.entries(final?.targets ?? {}))
+      console.error(
+        `  ${name} (${t.platform}${t.host ? ` on ${t.host}` : ""}): ${t.state}${t.replicas ? `, ${t.healthy}/${t.replicas} healthy` : ""}${t.message ? ` — ${t.message}` : ""}`,
+      );
+    console.error(
+      ok
+        ? `aitk: revision ${rev.number} of ${out.deployment.name} is active`
+        : `aitk: revision ${rev.number} ${final?.status ?? job.state}${final?.error ? `: ${final.error}` : job.error ? `: ${job.error}` : ""}`,
+    );
+  }
+  return ok ? 0 : EXIT_FAILED;
 }
 
 const command: TCommand = {
