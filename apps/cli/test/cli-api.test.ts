@@ -125,7 +125,10 @@ describe("aitk login / logout", () => {
     expect(down.stderr).toContain("database down");
     fake.force.set("GET /me", { status: 502, body: "<html>bad gateway</html>" });
     expect((await aitk(["login", "--api-url", fake.url, "--api-key", GOOD_KEY])).code).toBe(1);
+    // A dropped connection on a GET is sent once more; dropped twice, it is a failure.
     fake.force.set("GET /me", { status: 0, body: null });
+    expect((await aitk(["login", "--api-url", fake.url, "--api-key", GOOD_KEY])).code).toBe(0);
+    fake.force.set("GET /me", { status: 0, body: null, times: 2 });
     expect((await aitk(["login", "--api-url", fake.url, "--api-key", GOOD_KEY])).code).toBe(1);
   });
 

@@ -22,7 +22,7 @@ export interface TFake {
   jobs: Map<string, TFakeJob>;
   keys: { id: string; name: string; prefix: string; scopes: string[]; revokedAt: string | null }[];
   /** Next responses forced for a path (status + body), consumed in order. */
-  force: Map<string, { status: number; body: unknown }>;
+  force: Map<string, { status: number; body: unknown; times?: number }>;
   buildOutcome: "succeeded" | "failed";
   close(): Promise<void>;
 }
@@ -88,7 +88,8 @@ export async function startFakeApi(): Promise<TFake> {
     if (!url.pathname.startsWith("/api/v1/")) return err(res, 404, "NOT_FOUND", "not an API path");
     const forced = fake.force.get(`${req.method} ${path}`);
     if (forced) {
-      fake.force.delete(`${req.method} ${path}`);
+      forced.times = (forced.times ?? 1) - 1;
+      if (forced.times <= 0) fake.force.delete(`${req.method} ${path}`);
       if (forced.status === 0) {
         req.socket.destroy();
         return;

@@ -19,7 +19,12 @@ describe("global install", () => {
     const pack = run("npm", ["pack", "-w", "aitk", "--pack-destination", tmp, "--json"], root);
     expect(pack.status, pack.stderr).toBe(0);
     const [info] = JSON.parse(pack.stdout) as { filename: string; files: { path: string }[] }[];
-    expect(info!.files.map((f) => f.path).sort()).toEqual(["bin/aitk.js", "dist/aitk.js", "package.json"]);
+    expect(info!.files.map((f) => f.path).sort()).toEqual([
+      "README.md",
+      "bin/aitk.js",
+      "dist/aitk.js",
+      "package.json",
+    ]);
     const tgz = readdirSync(tmp).find((f) => f.endsWith(".tgz"))!;
     const prefix = join(tmp, "global");
     const inst = run(

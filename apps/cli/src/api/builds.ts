@@ -5,6 +5,7 @@ import { UsageError } from "../errors";
 import { followJob } from "../ui/follow";
 import { duration } from "../ui/table";
 import { type ApiClient, seg } from "./client";
+import { ApiUnavailableError } from "./errors";
 import type { TBuild, THost } from "./types";
 
 export interface TRemoteBuild {
@@ -52,7 +53,12 @@ export async function remoteBuild(client: ApiClient, o: TRemoteBuild): Promise<n
     ...(o.securityScan ? { securityScan: true } : {}),
     ...(o.allowExperimental ? { allowExperimental: true } : {}),
   };
-  const created = await client.post<TBuild>("/builds", body);
+  const created = await client.post<TBuild>("/builds", body).catch((e: unknown) => {
+    if (e instanceof ApiUnavailableError) {
+      throw new ApiUnavailableError(`${e.message}; to build with this machine's docker instead, add --local`);
+    }
+    throw e;
+  });
   if (!o.json) {
     console.error(
       `Build ${created.id} of ${created.tag} queued on ${created.host?.name ?? "the default host"} via ${client.apiUrl} (job ${created.jobId ?? "-"})`,
