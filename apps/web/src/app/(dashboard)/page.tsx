@@ -2,7 +2,9 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
+import { Suspense } from "react";
 import { ago, Badge } from "@/components/forms";
+import { Dashboard } from "@/components/panels/Dashboard";
 import { useTRPC } from "@/trpc/client";
 
 export default function OverviewPage() {
@@ -19,9 +21,12 @@ export default function OverviewPage() {
       <div className="page-head">
         <div>
           <h1>{org.data?.name ?? "Overview"}</h1>
-          <p className="sub">Control plane status for this organization.</p>
+          <p className="sub">Gateway traffic, latency and revenue, and the control plane’s status.</p>
         </div>
       </div>
+      <Suspense>
+        <Dashboard compact />
+      </Suspense>
       <div className="grid3" style={{ gridTemplateColumns: "repeat(4, 1fr)" }}>
         <Link href="/hosts" className="panel">
           <div className="muted small">Hosts healthy</div>

@@ -1,4 +1,5 @@
-import { NotBuilt } from "@/components/forms";
+import { Suspense } from "react";
+import { BillingView } from "@/components/panels/BillingView";
 
 export default function Page() {
   return (
@@ -6,10 +7,12 @@ export default function Page() {
       <div className="page-head">
         <div>
           <h1>Billing</h1>
-          <p className="sub">Plan, invoices and metered usage.</p>
+          <p className="sub">Plan, current-period invoice, Stripe metering and prices.</p>
         </div>
       </div>
-      <NotBuilt what="Plan, prices and invoices will show here." when="the Billing feature" />
+      <Suspense>
+        <BillingView />
+      </Suspense>
     </>
   );
 }

@@ -1,4 +1,5 @@
-import { NotBuilt } from "@/components/forms";
+import { Suspense } from "react";
+import { Dashboard } from "@/components/panels/Dashboard";
 
 export default function Page() {
   return (
@@ -6,10 +7,14 @@ export default function Page() {
       <div className="page-head">
         <div>
           <h1>Usage</h1>
-          <p className="sub">Requests, tokens, latency and cost through the gateway.</p>
+          <p className="sub">
+            Requests, tokens, latency, saturation and cost through the gateway (per-minute rollups).
+          </p>
         </div>
       </div>
-      <NotBuilt what="Usage charts per model and API key will show here." when="the Gateway usage feature" />
+      <Suspense>
+        <Dashboard />
+      </Suspense>
     </>
   );
 }
