@@ -31,13 +31,13 @@ export function Dashboard({ compact = false }: { compact?: boolean }) {
   return (
     <div data-testid="usage-dashboard">
       <div className={css.controls}>
-        <div className={css.presets} role="group" aria-label="Time range">
+        <fieldset className={css.presets} aria-label="Time range">
           {PRESETS.map((p) => (
             <button key={p} type="button" aria-pressed={params.range === p} onClick={() => set({ range: p })}>
               {p}
             </button>
           ))}
-        </div>
+        </fieldset>
         <select
           aria-label="Model"
           value={params.model ?? ""}
