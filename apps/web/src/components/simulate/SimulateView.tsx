@@ -343,7 +343,7 @@ export function SimulateView() {
 
       {simId && (
         <>
-          {stored.data?.jobId && stored.data.status !== "completed" && (
+          {stored.data?.jobId && (
             <JobLive
               jobId={stored.data.jobId}
               onEnd={() => {
