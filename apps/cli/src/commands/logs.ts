@@ -16,8 +16,12 @@ export async function resolveJobId(client: ApiClient, id: string): Promise<strin
     if (!(e instanceof ApiError) || e.status !== 404) throw e;
     for (const kind of ["builds", "deployments"]) {
       try {
-        const row = await client.get<Pick<TBuild, "jobId">>(`/${kind}/${seg(id)}`);
-        if (row.jobId) return row.jobId;
+        // Builds carry their job; a deployment's is its latest revision's (apply or rollback).
+        const row = await client.get<
+          Partial<Pick<TBuild, "jobId">> & { latestRevision?: { jobId?: string | null } | null }
+        >(`/${kind}/${seg(id)}`);
+        const jobId = row.jobId ?? row.latestRevision?.jobId;
+        if (jobId) return jobId;
       } catch (inner) {
         if (!(inner instanceof ApiError) || inner.status !== 404) throw inner;
       }

@@ -8,10 +8,13 @@ import { ago } from "../ui/table";
 
 type TCounts = { total: number; byState: Record<string, number>; more: boolean };
 
-function count<T>(page: TPage<T>, state: (x: T) => string): TCounts {
+function count<T>(
+  page: Pick<TPage<T>, "items"> & { nextCursor?: string | null },
+  state: (x: T) => string,
+): TCounts {
   const byState: Record<string, number> = {};
   for (const x of page.items) byState[state(x)] = (byState[state(x)] ?? 0) + 1;
-  return { total: page.items.length, byState, more: page.nextCursor !== null };
+  return { total: page.items.length, byState, more: Boolean(page.nextCursor) };
 }
 
 const fmtCounts = (c: TCounts) =>
