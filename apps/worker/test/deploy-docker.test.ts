@@ -13,8 +13,10 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadEnv } from "../../gateway/src/env";
 import { createGateway, type TGateway } from "../../gateway/src/server";
+import { enqueueJob } from "@aitk/db/jobs/enqueue";
 import { applyRevision } from "../src/deploy/apply";
 import { ensureEngineImage } from "../src/deploy/engineImage";
+import { dropPrefix, producer, startTestWorker, uniquePrefix, waitFor } from "./helpers";
 
 const ROOT = resolve(import.meta.dirname, "../../..");
 const docker = new Docker({ socketPath: "/var/run/docker.sock" });
@@ -34,6 +36,8 @@ const specYaml = (o: {
   strategy: string;
   env?: Record<string, string>;
   replicas?: number;
+  /** More strategy lines (YAML, indented 4). */
+  extra?: string;
 }) => `
 apiVersion: aitk/v1
 kind: AIDeployment
@@ -55,8 +59,8 @@ ${Object.entries({ ENGINE_DEFAULT_MAX_TOKENS: "4", AITK_REVISION: o.version, ...
   .join("\n")}
   strategy:
     type: ${o.strategy}
-    gates: { healthTimeout: 40s }
-    scaleDownDelay: 20s
+    gates: { healthTimeout: 40s, maxErrorRate: 0.1 }
+    scaleDownDelay: 20s${o.extra ?? ""}
   targets:
     - name: local
       platform: docker
@@ -253,5 +257,105 @@ describe("deploy.apply to the local Docker engine", () => {
     expect(results.filter((r) => !r.ok)).toEqual([]);
     const containers = await liveContainers();
     expect(containers.map((c) => c.Labels["aitk.io/revision"])).toEqual([rev, rev]);
+  }, 180_000);
+
+  it("canary walks its step plan and promotes when the error-rate gate holds", async () => {
+    const rev = await newRevision(
+      specYaml({
+        version: "5",
+        strategy: "canary",
+        replicas: 1,
+        extra: "\n    steps: [{ weight: 50, pause: 2s }, { weight: 100 }]",
+      }),
+      5,
+    );
+    let stop = false;
+    const results: { ok: boolean }[] = [];
+    const client = (async () => {
+      while (!stop) results.push(await complete());
+    })();
+    const out = await applyRevision(deps(), rev);
+    stop = true;
+    await client;
+    expect(out.status, out.error).toBe("active");
+    expect(out.targets.local).toMatchObject({ state: "active", step: 2, steps: 2, trafficPercent: 100 });
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+    expect(logs.some((l) => l.includes("canary step 1/2: 50%"))).toBe(true);
+    const containers = await liveContainers();
+    expect(containers.map((c) => c.Labels["aitk.io/revision"])).toEqual([rev]);
+  }, 180_000);
+
+  it("canary rolls back when its error rate (usage ledger) exceeds the gate", async () => {
+    const before = await db.prisma.deployment.findUniqueOrThrow({ where: { id: deploymentId } });
+    const rev = await newRevision(
+      specYaml({
+        version: "6",
+        strategy: "canary",
+        replicas: 1,
+        extra: "\n    steps: [{ weight: 20, pause: 4s }, { weight: 100 }]",
+      }),
+      6,
+    );
+    const applying = applyRevision(deps(), rev);
+    // While the canary holds 20 %, the ledger records failures of its requests (as the gateway would).
+    let url: string | null = null;
+    for (let i = 0; i < 200 && !url; i++) {
+      const r = await db.prisma.replica.findFirst({ where: { revisionId: rev, status: "healthy" } });
+      url = r?.url ?? null;
+      if (!url) await new Promise((ok) => setTimeout(ok, 200));
+    }
+    expect(url).toBeTruthy();
+    await new Promise((ok) => setTimeout(ok, 500));
+    await db.prisma.usageEvent.createMany({
+      data: Array.from({ length: 20 }, (_, i) => ({
+        requestId: `canary-${rev}-${i}`,
+        orgId,
+        model: name,
+        endpoint: "completions",
+        status: i < 6 ? 502 : 200,
+        outcome: i < 6 ? ("upstream_error" as const) : ("ok" as const),
+        durationMs: 5,
+        upstream: new URL(url!).origin,
+      })),
+    });
+    const out = await applying;
+    expect(out.status).toBe("rolled_back");
+    expect(out.error).toMatch(/error rate 30\.0% over 20 requests exceeds 10\.0%/);
+    const dep = await db.prisma.deployment.findUniqueOrThrow({ where: { id: deploymentId } });
+    expect(dep.currentRevisionId).toBe(before.currentRevisionId);
+    const containers = await liveContainers();
+    expect(containers.map((c) => c.Labels["aitk.io/revision"])).toEqual([before.currentRevisionId]);
+    const eps = await db.prisma.endpoint.findMany({ where: { orgId } });
+    expect(eps.map((e) => [e.revisionId, e.weight > 0])).toEqual([[before.currentRevisionId, true]]);
+    expect((await complete()).status).toBe(200);
+  }, 180_000);
+
+  it("runs as the deploy.apply job in the worker runtime", async () => {
+    const prefixQ = uniquePrefix("deploy");
+    const worker = await startTestWorker(db.prisma, db.url, prefixQ);
+    const prod = producer(prefixQ);
+    try {
+      const rev = await newRevision(specYaml({ version: "7", strategy: "recreate", replicas: 1 }), 7);
+      const job = await enqueueJob(
+        { prisma: db.prisma, queues: prod.queues },
+        { orgId, kind: "deploy.apply", payload: { revisionId: rev } },
+      );
+      const done = await waitFor(
+        async () => {
+          const j = await db.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
+          return j.state === "completed" || j.state === "failed" ? j : null;
+        },
+        "deploy.apply job end",
+        120_000,
+      );
+      expect(done.state, done.error ?? "").toBe("completed");
+      expect(done.progress).toBe(100);
+      const r = await db.prisma.revision.findUniqueOrThrow({ where: { id: rev } });
+      expect(r.status).toBe("active");
+    } finally {
+      await worker.close();
+      await prod.close();
+      await dropPrefix(prefixQ);
+    }
   }, 180_000);
 });
