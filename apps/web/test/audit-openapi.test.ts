@@ -74,6 +74,11 @@ describe("audit", () => {
         c.models.register({ name: "audited-model", upstreamUrl: "https://93.184.215.14/v1" }),
       "models.setEnabled": () => c.models.setEnabled({ id: a.modelId, enabled: false }),
       "models.remove": () => c.models.remove({ id: a.modelId }),
+      "gateway.createPlaygroundKey": () => c.gateway.createPlaygroundKey(),
+      "gateway.revokePlaygroundKey": async () => {
+        const { apiKey } = await c.gateway.createPlaygroundKey();
+        return c.gateway.revokePlaygroundKey({ id: apiKey.id });
+      },
     };
     const mutations = procedurePaths().filter((p) => p.type === "mutation" && !NOT_AUDITED.has(p.path));
     const missing = mutations.map((m) => m.path).filter((p) => !(p in steps));

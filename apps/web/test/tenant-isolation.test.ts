@@ -52,6 +52,11 @@ const trpcCases: Record<string, (c: TCaller, b: TTenant) => Promise<unknown>> = 
   "models.remove": (c, b) => c.models.remove({ id: b.modelId }),
   "models.setEnabled": (c, b) => c.models.setEnabled({ id: b.modelId, enabled: false }),
   "audit.list": (c) => c.audit.list(),
+  "audit.facets": (c) => c.audit.facets(),
+  "gateway.overview": (c) => c.gateway.overview(),
+  "gateway.checkUpstream": (c) => c.gateway.checkUpstream({ upstreamUrl: PUBLIC_UPSTREAM }),
+  "gateway.createPlaygroundKey": (c) => c.gateway.createPlaygroundKey(),
+  "gateway.revokePlaygroundKey": (c, b) => c.gateway.revokePlaygroundKey({ id: b.keyId }),
   "simulate.catalog": (c) => c.simulate.catalog(),
   "simulate.run": (c) => c.simulate.run({ scenarios: [{ device: "nvidia-h100", model: "llama-3.1-8b" }] }),
   "simulate.sweep": (c) =>
@@ -115,6 +120,7 @@ const restCases: Record<string, TRestCase> = {
   "POST /models": { body: { name: "rest-model", upstreamUrl: PUBLIC_UPSTREAM } },
   "DELETE /models/{id}": { params: (b) => ({ id: b.modelId }) },
   "GET /audit": {},
+  "GET /audit/export": {},
   "POST /simulate": { body: { device: "nvidia-h100", model: "llama-3.1-8b" } },
   "POST /simulations": {
     body: { sweep: { base: { device: "nvidia-h100", model: "llama-3.2-1b" }, vary: { batch: [1, 2] } } },

@@ -31,10 +31,12 @@ export interface TRouteDef<
   response: R;
   /** HTTP status of a success (default 200). */
   status?: number;
+  /** Media type of a success when it is not JSON; the handler then returns a streamed Response. */
+  contentType?: string;
   handler: (
     ctx: TServiceCtx & { key: TKeyActor; req: Request },
     input: { params: z.output<P>; query: z.output<Q>; body: z.output<B> },
-  ) => Promise<z.input<R>>;
+  ) => Promise<z.input<R> | Response>;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a heterogeneous list of route definitions
@@ -138,6 +140,10 @@ export function toHandler(def: TAnyRouteDef, depsOverride?: () => TDeps) {
       const body = def.body ? parsePart(def.body, await readBody(req), "body") : undefined;
       const out = await def.handler({ ...svc, key, req }, { params, query, body });
       done(def.status ?? 200, { orgId: key.orgId, apiKeyId: key.apiKeyId });
+      if (out instanceof Response) {
+        out.headers.set("x-request-id", requestId);
+        return out;
+      }
       return new Response(def.status === 204 ? null : JSON.stringify(out), {
         status: def.status ?? 200,
         headers: { "content-type": "application/json", "x-request-id": requestId },

@@ -43,7 +43,7 @@ export function buildOpenApi(serverUrl: string) {
       responses: {
         [String(def.status ?? 200)]: {
           description: "OK",
-          content: { "application/json": { schema: schema(def.response, "output") } },
+          content: { [def.contentType ?? "application/json"]: { schema: schema(def.response, "output") } },
         },
         "400": errorResponse("Bad input; `error.field` names the offending field"),
         "401": errorResponse("Missing, wrong, revoked or expired API key"),

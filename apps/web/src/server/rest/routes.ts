@@ -9,6 +9,7 @@ import * as jobs from "../services/jobs";
 import * as models from "../services/models";
 import * as org from "../services/org";
 import { deploymentsRoutes } from "../../app/api/v1/deployments/_routes";
+import { auditRoutes } from "./auditRoutes";
 import { buildsRoutes } from "./buildsRoutes";
 import { defineRoute, type TAnyRouteDef } from "./handler";
 import { simulateRoutes } from "./simulateRoutes";
@@ -314,6 +315,7 @@ export const allRoutes: TAnyRouteDef[] = [
   registerModel,
   removeModel,
   listAuditLog,
+  ...auditRoutes,
   ...simulateRoutes,
   ...buildsRoutes,
   ...usageRoutes,

@@ -7,6 +7,7 @@ import { billingRouter } from "./billing";
 import { buildsRouter } from "./builds";
 import { compatRouter } from "./compat";
 import { deploymentsRouter } from "./deployments";
+import { gatewayRouter } from "./gateway";
 import { hostsRouter } from "./hosts";
 import { jobsRouter } from "./jobs";
 import { modelsRouter } from "./models";
@@ -30,6 +31,7 @@ export const appRouter = router({
   usage: usageRouter,
   billing: billingRouter,
   prices: pricesRouter,
+  gateway: gatewayRouter,
 });
 
 export type AppRouter = typeof appRouter;
