@@ -16,6 +16,7 @@ export const NAV: TNavItem[] = [
   { href: "/simulate", label: "Simulate" },
   { href: "/deployments", label: "Deployments" },
   { href: "/gateway", label: "Gateway" },
+  { href: "/gateway/playground", label: "Try it", sub: true },
   { href: "/gateway/keys", label: "API keys", sub: true },
   { href: "/gateway/models", label: "Models", sub: true },
   { href: "/gateway/usage", label: "Usage", sub: true },
