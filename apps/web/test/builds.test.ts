@@ -253,6 +253,11 @@ describe("compatibility graph", () => {
     expect(apple.targets).toHaveLength(1);
     expect(apple.targets[0]!.engines.vllm?.level).toBe("no");
     expect(apple.rows.some((r) => r.engine === "vllm")).toBe(false);
+    // AMD: vLLM rows stay, with the ROCm release of their torch instead of CUDA paths.
+    const amd = await c.compat.graph({ engine: "vllm", target: "amd-mi300" });
+    expect(amd.rows.length).toBeGreaterThan(0);
+    expect(amd.rows.every((r) => r.cuda.length === 0)).toBe(true);
+    expect(amd.rows.some((r) => r.rocm !== null)).toBe(true);
   });
 
   it("REST GET /api/v1/compat with filters; bad filters are 400 naming the query field", async () => {

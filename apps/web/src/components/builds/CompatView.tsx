@@ -107,6 +107,7 @@ export function CompatView() {
                   {r.torch ?? "—"}
                   {r.python && <div className="muted small">python {r.python}</div>}
                   {r.tensorrt && <div className="muted small">TensorRT {r.tensorrt}</div>}
+                  {r.rocm && <div className="muted small">ROCm {r.rocm}</div>}
                 </td>
                 <td className="small">
                   {r.baseImage && <div className="mono">{r.baseImage}</div>}

@@ -33,6 +33,8 @@ export const ZCompatRow = z.object({
   /** Prebuilt engine base image (TensorRT-LLM NGC, TGI CUDA images), when the engine ships one. */
   baseImage: z.string().nullable(),
   tensorrt: z.string().nullable(),
+  /** ROCm release PyTorch's wheels of this torch version are built for (AMD targets). */
+  rocm: z.string().nullable(),
   cuda: z.array(ZCudaPath),
   confidence: z.string(),
   provenance: z.string(),
@@ -133,6 +135,8 @@ function torchCudaPaths(torch: string) {
 
 const AIBC = "shared ai-build-compat.json";
 
+const rocmOf = (torch: string) => COMPAT.torchRocm[majorMinor(torch)] ?? null;
+
 let cachedRows: TCompatRow[] | null = null;
 
 function allRows(): TCompatRow[] {
@@ -148,6 +152,7 @@ function allRows(): TCompatRow[] {
       python: null,
       baseImage: null,
       tensorrt: null,
+      rocm: rocmOf(v.torch),
       cuda: torchCudaPaths(v.torch),
       confidence: v.confidence,
       provenance: `${v.evidence} (${AIBC}); torch wheels: Cog torch_compatibility.json`,
@@ -163,6 +168,7 @@ function allRows(): TCompatRow[] {
       python: t.python,
       baseImage: `nvidia/cuda:${t.cudaDevel}-devel (build) → nvidia/cuda:${t.cudaRuntime} (runtime)`,
       tensorrt: null,
+      rocm: null,
       cuda: [cudaPath(t.cudaDevel)],
       confidence: "high",
       provenance: `TGI Dockerfile of ${t.min}-${t.max} (${AIBC})`,
@@ -178,6 +184,7 @@ function allRows(): TCompatRow[] {
       python: null,
       baseImage: t.ngcBase ? `nvcr.io/nvidia/${t.ngcBase}` : null,
       tensorrt: t.tensorrt,
+      rocm: null,
       cuda: t.cuda ? [cudaPath(t.cuda)] : [],
       confidence: t.cuda && t.tensorrt ? "high" : "medium",
       provenance: `TensorRT-LLM ${t.version} release notes / NGC base (${AIBC})`,
@@ -192,6 +199,7 @@ function allRows(): TCompatRow[] {
     python: null,
     baseImage: extra.engineImages?.["llama.cpp"] ?? null,
     tensorrt: null,
+    rocm: null,
     cuda: [cudaPath("12.8")],
     confidence: "high",
     provenance: `aitk's pinned build (TGI v3.3.7 Dockerfile_llamacpp); ${extra.engineImages?.source ?? AIBC}`,
