@@ -26,9 +26,10 @@ export const ZGatewayEnv = z.object({
   AITK_REDIS_PREFIX: z.string().default(""),
   /**
    * Browser origins allowed to call the gateway (comma-separated): the dashboard's "Try it" playground.
-   * Requests carry a Bearer key, never cookies, so no credentials are allowed.
+   * Requests carry a Bearer key, never cookies, so no credentials are allowed. Unset: the dashboard's
+   * NEXTAUTH_URL and 127.0.0.1/localhost on WEB_PORT (default 3000).
    */
-  GATEWAY_CORS_ORIGINS: z.string().default("http://127.0.0.1:3000,http://localhost:3000"),
+  GATEWAY_CORS_ORIGINS: z.string().default(""),
   /** Completion tokens reserved when the client sets no max_tokens (reconciled with the real usage). */
   GATEWAY_DEFAULT_MAX_TOKENS: int(1024),
   GATEWAY_MAX_BODY_BYTES: int(8 * 1024 * 1024),
@@ -56,5 +57,12 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     const msg = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
     throw new Error(`invalid gateway environment: ${msg}`);
   }
-  return parsed.data;
+  const env = parsed.data;
+  if (!env.GATEWAY_CORS_ORIGINS) {
+    const port = source.WEB_PORT || "3000";
+    env.GATEWAY_CORS_ORIGINS = [source.NEXTAUTH_URL, `http://127.0.0.1:${port}`, `http://localhost:${port}`]
+      .filter(Boolean)
+      .join(",");
+  }
+  return env;
 }

@@ -54,3 +54,16 @@ describe("gateway CORS", () => {
     expect(await plain.json()).toEqual({ ok: true });
   });
 });
+
+describe("GATEWAY_CORS_ORIGINS default", () => {
+  it("is the dashboard's NEXTAUTH_URL and loopback on WEB_PORT", async () => {
+    const { loadEnv } = await import("../env");
+    expect(loadEnv({ NEXTAUTH_URL: "http://127.0.0.1:3310", WEB_PORT: "3310" }).GATEWAY_CORS_ORIGINS).toBe(
+      "http://127.0.0.1:3310,http://127.0.0.1:3310,http://localhost:3310",
+    );
+    expect(loadEnv({}).GATEWAY_CORS_ORIGINS).toBe("http://127.0.0.1:3000,http://localhost:3000");
+    expect(loadEnv({ GATEWAY_CORS_ORIGINS: "https://dash.example" }).GATEWAY_CORS_ORIGINS).toBe(
+      "https://dash.example",
+    );
+  });
+});
