@@ -233,7 +233,7 @@ async function apply(argv: string[]): Promise<number> {
   if (!rev || !out.jobId) throw new UsageError("the server stored the spec but started no rollout");
   if (!values.json)
     console.error(
-      `aitk: ${out.deployment.name} revision ${rev.number}: rolling out ${Object.keys(rev.targets).length ? Object.keys(rev.targets).join(", ") : (values.target ?? ["every target"]).join(", ")} (job ${out.jobId})`,
+      `aitk: ${out.deployment.name} revision ${rev.number}: rolling out ${(values.target?.length ? values.target : l.spec.spec.targets.map((t) => t.name)).join(", ")} (job ${out.jobId})`,
     );
   const job = await followJob(client, out.jobId, {
     follow: true,
