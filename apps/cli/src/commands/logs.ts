@@ -1,6 +1,6 @@
 import { ApiClient, seg } from "../api/client";
 import { ApiError } from "../api/errors";
-import type { TBuild, TJob } from "../api/types";
+import type { TBuild, TJob, TPage } from "../api/types";
 import { parseFlags } from "../args";
 import type { TCommand } from "../command";
 import { requireLogin } from "../config";
@@ -8,6 +8,24 @@ import { EXIT_FAILED, UsageError } from "../errors";
 import { followJob, isTerminal } from "../ui/follow";
 
 /** A job id, or the id of a build (or deployment) whose job the user means. */
+type TOwner = Partial<Pick<TBuild, "jobId">> & {
+  latestRevision?: { id?: string; jobId?: string | null } | null;
+};
+
+/** A rollout job, found by the revision it applies (for revisions that do not name their job). */
+async function revisionJob(client: ApiClient, revisionId: string): Promise<string | null> {
+  for (const kind of ["deploy.apply", "deploy.rollback"]) {
+    const page = await client.get<TPage<TJob & { payload?: { revisionId?: string } }>>("/jobs", {
+      kind,
+      limit: 200,
+    });
+    const hit = page.items.find((j) => j.payload?.revisionId === revisionId);
+    if (hit) return hit.id;
+  }
+  return null;
+}
+
+/** A job id, or the id of a build or deployment whose job the user means. */
 export async function resolveJobId(client: ApiClient, id: string): Promise<string> {
   try {
     await client.get<TJob>(`/jobs/${seg(id)}`);
@@ -15,16 +33,20 @@ export async function resolveJobId(client: ApiClient, id: string): Promise<strin
   } catch (e) {
     if (!(e instanceof ApiError) || e.status !== 404) throw e;
     for (const kind of ["builds", "deployments"]) {
+      let row: TOwner;
       try {
-        // Builds carry their job; a deployment's is its latest revision's (apply or rollback).
-        const row = await client.get<
-          Partial<Pick<TBuild, "jobId">> & { latestRevision?: { jobId?: string | null } | null }
-        >(`/${kind}/${seg(id)}`);
-        const jobId = row.jobId ?? row.latestRevision?.jobId;
-        if (jobId) return jobId;
+        row = await client.get<TOwner>(`/${kind}/${seg(id)}`);
       } catch (inner) {
         if (!(inner instanceof ApiError) || inner.status !== 404) throw inner;
+        continue;
       }
+      // Builds carry their job; a deployment's is its latest revision's (apply or rollback).
+      const jobId =
+        row.jobId ??
+        row.latestRevision?.jobId ??
+        (row.latestRevision?.id ? await revisionJob(client, row.latestRevision.id) : null);
+      if (jobId) return jobId;
+      throw new ApiError(`${kind.slice(0, -1)} ${id} has no job yet`, 404, "NOT_FOUND", "id");
     }
     throw new ApiError(
       `no job, build or deployment with id ${id} (aitk jobs lists them)`,
