@@ -358,4 +358,23 @@ describe("deploy.apply to the local Docker engine", () => {
       await dropPrefix(prefixQ);
     }
   }, 180_000);
+
+  it("a cancelled rollout cleans up its new replicas; the current revision keeps serving", async () => {
+    const before = await db.prisma.deployment.findUniqueOrThrow({ where: { id: deploymentId } });
+    const rev = await newRevision(specYaml({ version: "8", strategy: "blue-green", replicas: 1 }), 8);
+    const abort = new AbortController();
+    const applying = applyRevision({ ...deps(), signal: abort.signal }, rev);
+    for (let i = 0; i < 200; i++) {
+      if (await db.prisma.replica.findFirst({ where: { revisionId: rev, status: "starting" } })) break;
+      await new Promise((ok) => setTimeout(ok, 100));
+    }
+    abort.abort(new Error("cancelled by test"));
+    const out = await applying;
+    expect(out.status).not.toBe("active");
+    expect(out.error).toMatch(/cancelled/);
+    const dep = await db.prisma.deployment.findUniqueOrThrow({ where: { id: deploymentId } });
+    expect(dep.currentRevisionId).toBe(before.currentRevisionId);
+    const containers = await liveContainers();
+    expect(containers.map((c) => c.Labels["aitk.io/revision"])).toEqual([before.currentRevisionId]);
+  }, 120_000);
 });

@@ -169,6 +169,11 @@ export async function applyRevision(d: TApplyDeps, revisionId: string): Promise<
       ? await d.prisma.revision.findUnique({ where: { id: deployment.currentRevisionId } })
       : null;
     for (const t of selected) {
+      if (d.signal?.aborted) {
+        failures.push(`${t.name}: cancelled before it started`);
+        await updater(t.name)({ state: "failed", message: "cancelled" });
+        continue;
+      }
       if (!isAppliedPlatform(t.platform)) {
         await d.log(`${t.name}: ${rollout.targets[t.name]?.message}`);
         continue;
@@ -243,8 +248,7 @@ export async function applyRevision(d: TApplyDeps, revisionId: string): Promise<
             await update({ state: "failed", message: out.reason });
         }
       } catch (e) {
-        if (d.signal?.aborted) throw e;
-        const msg = (e as Error).message;
+        const msg = d.signal?.aborted ? "cancelled" : (e as Error).message;
         failures.push(`${t.name}: ${msg}`);
         await d.log(`${t.name}: ${msg}`, "error");
         await update({ state: "failed", message: msg });

@@ -76,8 +76,11 @@ export class DockerTargetRollout {
   /** The revision old replicas run, to restore replicas a failed rolling update already replaced. */
   private restoreFrom: { revisionId: string; number: number; spec: TAIDeployment } | null = null;
   readonly strategy: TResolvedStrategy;
+  /** The job's signal; dropped once cancelled, so the clean-up itself can still wait and drain. */
+  private signal: AbortSignal | undefined;
 
   constructor(private readonly c: TDockerTargetCtx) {
+    this.signal = c.signal;
     this.addr = hostAddress(c.host.endpoint);
     this.local = this.addr === "127.0.0.1";
     this.strategy = replicaPlan(c.spec, c.target, 1, c.strategyOverride).strategy;
@@ -173,7 +176,7 @@ export class DockerTargetRollout {
       container.id,
       `${url}${h.startupPath ?? h.readinessPath}`,
       this.strategy.healthTimeoutSeconds * 1000,
-      c.signal,
+      this.signal,
     );
     if (!health.ok) {
       await c.prisma.replica.update({
@@ -213,7 +216,7 @@ export class DockerTargetRollout {
       list.filter((l) => l.endpointId).map((l) => ({ endpointId: l.endpointId!, weight: 0 })),
     );
     const t0 = Date.now();
-    await sleep(c.propagationMs ?? 1500, c.signal);
+    await sleep(c.propagationMs ?? 1500, this.signal);
     let zeros = 0;
     while (Date.now() - t0 < maxWaitSeconds * 1000) {
       const counts = await Promise.all(
@@ -226,13 +229,13 @@ export class DockerTargetRollout {
       );
       // Engines without metrics: the drain period is all we have.
       if (counts.some((n) => n === null) && Date.now() - t0 < Math.min(maxWaitSeconds, 10) * 1000) {
-        await sleep(250, c.signal);
+        await sleep(250, this.signal);
         continue;
       }
       if (counts.every((n) => !n)) {
         if (++zeros >= 2) break;
       } else zeros = 0;
-      await sleep(250, c.signal);
+      await sleep(250, this.signal);
     }
     await c.log(`drained ${list.length} replica(s) in ${((Date.now() - t0) / 1000).toFixed(1)} s; stopping`);
     await removeEndpoints(c, c.orgId, ids);
@@ -243,9 +246,9 @@ export class DockerTargetRollout {
   }
 
   /** Stops the new replicas and gives the old ones their traffic back. */
-  private async rollback(reason: string, restoreCount = 0): Promise<TTargetOutcome> {
+  private async rollback(reason: string, restoreCount = 0, force = false): Promise<TTargetOutcome> {
     const c = this.c;
-    if (!this.strategy.autoRollback) {
+    if (!this.strategy.autoRollback && !force) {
       await c.log(`gate failed (${reason}); autoRollback is off: leaving the rollout as it is`, "warn");
       return { ok: false, rolledBack: false, reason };
     }
@@ -273,6 +276,18 @@ export class DockerTargetRollout {
   }
 
   async run(): Promise<TTargetOutcome> {
+    try {
+      return await this.runStrategy();
+    } catch (e) {
+      if (!this.signal?.aborted) throw e;
+      // Cancelled mid-rollout: same clean-up as a failed gate, whatever autoRollback says.
+      this.signal = undefined;
+      await this.c.log("cancelled: putting the previous replicas back in charge", "warn");
+      return this.rollback("cancelled", 0, true);
+    }
+  }
+
+  private async runStrategy(): Promise<TTargetOutcome> {
     await this.loadOld();
     const type = this.strategy.type;
     const n = this.wanted;
@@ -383,7 +398,7 @@ export class DockerTargetRollout {
         `canary step ${k + 1}/${steps.length}: ${step.weight}% of traffic to revision ${c.revision.number}`,
       );
       if (step.weight >= 100) break;
-      await sleep((step.pauseSeconds ?? 0) * 1000, c.signal);
+      await sleep((step.pauseSeconds ?? 0) * 1000, this.signal);
       for (const f of this.fresh) {
         const h = f.plan.engine.health;
         const ok = await fetch(`${f.url}${h.readinessPath}`, { signal: AbortSignal.timeout(3000) })
