@@ -1,5 +1,5 @@
 // Adds up the vitest and Playwright JSON reports into the one closing line CI reads.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 const [dir, failedStepsArg] = process.argv.slice(2);
@@ -7,9 +7,8 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 
-const vitest = join(dir, "vitest.json");
-if (existsSync(vitest)) {
-  const r = JSON.parse(readFileSync(vitest, "utf8"));
+for (const name of readdirSync(dir).filter((f) => /^vitest.*\.json$/.test(f))) {
+  const r = JSON.parse(readFileSync(join(dir, name), "utf8"));
   passed += r.numPassedTests ?? 0;
   failed += r.numFailedTests ?? 0;
   skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);

@@ -36,8 +36,11 @@ e2e() {
     export NEXTAUTH_URL="http://127.0.0.1:3310" GATEWAY_PUBLIC_URL="http://127.0.0.1:4310" AITK_QUEUE_PREFIX=aitk-e2e
     export AITK_WEB_URL="$NEXTAUTH_URL" PLAYWRIGHT_JSON_OUTPUT_NAME="$RESULTS/playwright.json"
     bash scripts/up.sh || exit 1
-    npx playwright test -c playwright/playwright.config.ts --reporter=list,json
-    rc=$?
+    rc=0
+    # The CLI end to end against the real stack: login, simulate, build, deploy, status, logs.
+    AITK_E2E_DEMO="$AITK_STATE/demo.json" npx vitest run --project integration test/e2e/cli.test.ts \
+      --reporter=default --reporter=json --outputFile="$RESULTS/vitest-cli.json" || rc=1
+    npx playwright test -c playwright/playwright.config.ts --reporter=list,json || rc=1
     bash scripts/down.sh >/dev/null
     exit $rc
   )
