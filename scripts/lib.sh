@@ -46,6 +46,8 @@ load_env() {
   while IFS= read -r line || [ -n "$line" ]; do
     case "$line" in ''|'#'*) continue ;; esac
     key=${line%%=*}
+    # An empty value means "not set", so each app's own default applies.
+    [ -n "${line#*=}" ] || continue
     [ -n "${!key+x}" ] || export "$line"
   done <"$ROOT/.env"
 }
