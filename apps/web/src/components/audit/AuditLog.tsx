@@ -2,7 +2,7 @@
 
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { type FormEvent, Fragment, useState } from "react";
+import { type FormEvent, Fragment, type ReactNode, useState } from "react";
 import { errorMessage, useTRPC } from "@/trpc/client";
 import { diffJson, type TDiffRow } from "./diff";
 import { exportHref, filtersFromParams, filtersToParams, filtersToQuery } from "./filters";
@@ -45,6 +45,27 @@ function DiffTable({ before, after }: { before: unknown; after: unknown }) {
         ))}
       </tbody>
     </table>
+  );
+}
+
+/**
+ * A select that keeps the URL's value while its options are still loading (an uncontrolled one would
+ * fall back to the first option); the form remounts it when the URL changes.
+ */
+function ControlledSelect({
+  name,
+  initial,
+  children,
+}: {
+  name: string;
+  initial: string;
+  children: ReactNode;
+}) {
+  const [value, setValue] = useState(initial);
+  return (
+    <select name={name} value={value} onChange={(e) => setValue(e.target.value)}>
+      {children}
+    </select>
   );
 }
 
@@ -116,14 +137,14 @@ export function AuditLog() {
       >
         <label>
           Actor
-          <select name="actor" defaultValue={filters.actor ?? ""}>
+          <ControlledSelect name="actor" initial={filters.actor ?? ""}>
             <option value="">anyone</option>
             {facets.data?.actors.map((a) => (
               <option key={`${a.kind}:${a.id}`} value={`${a.kind}:${a.id}`}>
                 {a.label}
               </option>
             ))}
-          </select>
+          </ControlledSelect>
         </label>
         <label>
           Action starts with
@@ -141,7 +162,7 @@ export function AuditLog() {
         </label>
         <label>
           Target type
-          <select name="targetType" defaultValue={filters.targetType ?? ""}>
+          <ControlledSelect name="targetType" initial={filters.targetType ?? ""}>
             <option value="">any</option>
             {facets.data?.targetTypes.map((t) => (
               <option key={t} value={t}>
@@ -151,7 +172,7 @@ export function AuditLog() {
             {filters.targetType && !facets.data?.targetTypes.includes(filters.targetType) && (
               <option value={filters.targetType}>{filters.targetType}</option>
             )}
-          </select>
+          </ControlledSelect>
         </label>
         <label>
           From

@@ -7,6 +7,8 @@ import { errorMessage, useTRPC } from "@/trpc/client";
 import { Snippets } from "./Snippets";
 import { readChatStream, type TChatChunk } from "./sse";
 
+const RADIO = { display: "flex", flexDirection: "row", alignItems: "center", gap: 6 } as const;
+
 type TSessionKey = { id: string; key: string; prefix: string; expiresAt: string };
 type TRun = {
   text: string;
@@ -154,13 +156,14 @@ export function Playground({ gatewayUrl, initialModel }: { gatewayUrl: string; i
     <>
       <div className="panel">
         <h2>Key</h2>
-        <div className="row" role="radiogroup">
-          <label className="row nowrap">
-            <input type="radio" checked={mode === "session"} onChange={() => setMode("session")} />{" "}
+        <div className="row" role="radiogroup" aria-label="Key">
+          <label style={RADIO}>
+            <input type="radio" checked={mode === "session"} onChange={() => setMode("session")} />
             Short-lived playground key
           </label>
-          <label className="row nowrap">
-            <input type="radio" checked={mode === "paste"} onChange={() => setMode("paste")} /> My own key
+          <label style={RADIO}>
+            <input type="radio" checked={mode === "paste"} onChange={() => setMode("paste")} />
+            My own key
           </label>
         </div>
         {mode === "session" ? (
