@@ -188,6 +188,31 @@ describe("builds", () => {
     expect(cancel.status).toBe(202);
     expect(cancel.body).toMatchObject({ status: "cancelled" });
 
+    // Inline context files (MODEL ./model) are stored for the worker but shown back by path only.
+    const withFiles = await callRoute(route("POST", "/builds"), {
+      key: f.a.key,
+      body: {
+        dockerfileAi:
+          'FROM ai-base:2026\nMODEL ./model\nENGINE custom\nTARGET cpu\nAUTO_REQ false\nCMD ["/bin/sh"]\n',
+        tag: "ctx:1",
+        contextFiles: { "model/config.json": Buffer.from("{}").toString("base64") },
+      },
+    });
+    expect(withFiles.status, withFiles.text).toBe(201);
+    expect((withFiles.body as { options: unknown }).options).toMatchObject({
+      contextFiles: ["model/config.json"],
+    });
+    const stored = await f.prisma.build.findUniqueOrThrow({
+      where: { id: (withFiles.body as { id: string }).id },
+    });
+    expect(stored.options).toMatchObject({ contextFiles: { "model/config.json": "e30=" } });
+    const escape = await callRoute(route("POST", "/builds"), {
+      key: f.a.key,
+      body: { dockerfileAi: GOOD, tag: "ctx:2", contextFiles: { "../etc/passwd": "eA==" } },
+    });
+    expect(escape.status).toBe(400);
+    expect((escape.body as TErr).error.field).toContain("contextFiles");
+
     const bad = await callRoute(route("POST", "/builds"), { key: f.a.key, body: { dockerfileAi: GOOD } });
     expect(bad.status).toBe(400);
     expect((bad.body as TErr).error.field).toBe("tag");

@@ -36,12 +36,18 @@ export const ZCreateBuild = ZBuildPlanInput.extend({
     .regex(TAG_RE, "must be a Docker image reference like my-model:1.0 (lower-case name)"),
   /** Docker host to build on; default: the org's only host, or the one named "local". */
   hostId: z.string().min(1).max(64).optional(),
+  /** Small inline build-context files (path → base64), e.g. for `MODEL ./model`. */
+  contextFiles: ZBuildOptions.shape.contextFiles,
+  buildArgs: ZBuildOptions.shape.buildArgs,
 }).strict();
 export type TCreateBuild = z.input<typeof ZCreateBuild>;
 
+/** Same body as create (so a form can preview what it will send); tag, host and context are not needed. */
 export const ZDryRun = ZBuildPlanInput.extend({
   tag: z.string().trim().max(255).optional(),
   hostId: z.string().max(64).optional(),
+  contextFiles: ZBuildOptions.shape.contextFiles,
+  buildArgs: ZBuildOptions.shape.buildArgs,
 }).strict();
 
 function plan(input: z.output<typeof ZBuildPlanInput>, tag?: string): TBuildPlan {
@@ -161,10 +167,17 @@ function summary(b: TBuildRow): z.infer<typeof ZBuildSummary> {
   };
 }
 
+/** Options as shown back: inline context files by path only (their bytes can be megabytes). */
+function optionsOut(options: unknown): Record<string, unknown> {
+  const o = { ...((options ?? {}) as Record<string, unknown>) };
+  if (o.contextFiles && typeof o.contextFiles === "object") o.contextFiles = Object.keys(o.contextFiles);
+  return o;
+}
+
 const toBuildOut = (b: TBuildRow): TBuildOut => ({
   ...summary(b),
   dockerfileAi: b.dockerfileAi,
-  options: (b.options ?? {}) as Record<string, unknown>,
+  options: optionsOut(b.options),
   imageId: b.imageId,
   layers: b.layers,
   resolution: b.resolution ?? null,
@@ -207,6 +220,8 @@ export async function createBuild(ctx: TServiceCtx, input: TCreateBuild): Promis
     ...(v.optimize ? { optimize: v.optimize } : {}),
     ...(v.securityScan !== undefined ? { securityScan: v.securityScan } : {}),
     ...(v.allowExperimental ? { allowExperimental: true } : {}),
+    ...(v.buildArgs ? { buildArgs: v.buildArgs } : {}),
+    ...(v.contextFiles ? { contextFiles: v.contextFiles } : {}),
   };
   const row = await ctx.deps.prisma.build.create({
     data: {
@@ -234,7 +249,12 @@ export async function createBuild(ctx: TServiceCtx, input: TCreateBuild): Promis
     action: "build.create",
     targetType: "Build",
     targetId: row.id,
-    after: { tag: v.tag, hostId: host.id, jobId: job.id, options },
+    after: {
+      tag: v.tag,
+      hostId: host.id,
+      jobId: job.id,
+      options: { ...options, contextFiles: v.contextFiles ? Object.keys(v.contextFiles) : undefined },
+    },
   });
   return toBuildOut(saved);
 }
