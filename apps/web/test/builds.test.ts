@@ -206,12 +206,12 @@ describe("builds", () => {
       where: { id: (withFiles.body as { id: string }).id },
     });
     expect(stored.options).toMatchObject({ contextFiles: { "model/config.json": "e30=" } });
-    const escape = await callRoute(route("POST", "/builds"), {
+    const outside = await callRoute(route("POST", "/builds"), {
       key: f.a.key,
       body: { dockerfileAi: GOOD, tag: "ctx:2", contextFiles: { "../etc/passwd": "eA==" } },
     });
-    expect(escape.status).toBe(400);
-    expect((escape.body as TErr).error.field).toContain("contextFiles");
+    expect(outside.status).toBe(400);
+    expect((outside.body as TErr).error.field).toContain("contextFiles");
 
     const bad = await callRoute(route("POST", "/builds"), { key: f.a.key, body: { dockerfileAi: GOOD } });
     expect(bad.status).toBe(400);
