@@ -144,6 +144,10 @@ describe("roles", () => {
     "builds.dryRun": { dockerfileAi: "FROM x\n" },
     "builds.create": { dockerfileAi: "FROM x\n", tag: "x:1" },
     "builds.cancel": { id: "b" },
+    "deployments.create": { yaml: "x" },
+    "deployments.redeploy": { id: "d" },
+    "deployments.rollback": { id: "d", revision: 1 },
+    "deployments.render": { yaml: "x" },
   };
 
   it("a viewer cannot call any org mutation", async () => {

@@ -15,9 +15,18 @@ afterAll(async () => {
   await f?.close();
 });
 
+const DEPLOY_YAML = `apiVersion: aitk/v1
+kind: AIDeployment
+metadata: { name: audited }
+spec:
+  model: { name: aitk-tiny }
+  runtime: { engine: aitk }
+  targets: [{ name: local, platform: docker, host: local, image: "aitk/engine:local" }]
+`;
+
 describe("audit", () => {
   // signUp/switchOrg act on the caller's session; dryRun is a POST that changes nothing.
-  const NOT_AUDITED = new Set(["account.signUp", "account.switchOrg", "builds.dryRun"]);
+  const NOT_AUDITED = new Set(["account.signUp", "account.switchOrg", "builds.dryRun", "deployments.render"]);
 
   it("every mutation writes an audit row", async () => {
     const c = f.caller(f.a.ownerId);
@@ -29,6 +38,7 @@ describe("audit", () => {
       where: { orgId: a.orgId, userId: a.memberId },
     });
     let buildId = "";
+    let deploymentId = "";
     const steps: Record<string, () => Promise<unknown>> = {
       "account.createOrg": () => c.account.createOrg({ name: "Second" }),
       "account.acceptInvite": async () => {
@@ -60,6 +70,17 @@ describe("audit", () => {
         return b;
       },
       "builds.cancel": () => c.builds.cancel({ id: buildId }),
+      "deployments.create": async () => {
+        const d = await c.deployments.create({ yaml: DEPLOY_YAML, apply: false });
+        deploymentId = d.deployment.id;
+        return d;
+      },
+      "deployments.redeploy": () => c.deployments.redeploy({ id: deploymentId }),
+      "deployments.rollback": async () => {
+        // The worker would have finished revision 1; one rollout at a time.
+        await f.prisma.revision.updateMany({ where: { deploymentId }, data: { status: "active" } });
+        return c.deployments.rollback({ id: deploymentId, revision: 1 });
+      },
       "simulate.sweep": () =>
         c.simulate.sweep({
           sweep: { base: { device: "nvidia-h100", model: "llama-3.2-1b" }, vary: { batch: [1, 2] } },

@@ -150,7 +150,7 @@ describe("deployments API", () => {
 
   it("renders files, estimates cost and publishes the JSON Schema", async () => {
     const r = await callRoute(route("POST", "/deployments/render"), {
-      key: f.a.readKey,
+      key: f.a.key,
       body: { yaml: yaml("1") },
     });
     expect(r.status, r.text).toBe(200);

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import * as deployments from "../services/deployments";
+import { requireRole } from "../services/actor";
 import { orgProcedure, router } from "../trpc/init";
 
 const ZId = z.object({ id: z.string().min(1).max(64) });
@@ -21,7 +22,10 @@ export const deploymentsRouter = router({
       deployments.rollbackDeployment(ctx.svc, input.id, { revision: input.revision }),
     ),
   // A mutation because the file can be long for a GET URL; nothing changes.
-  render: orgProcedure.input(deployments.ZRenderInput).mutation(({ input }) => deployments.renderYaml(input)),
+  render: orgProcedure.input(deployments.ZRenderInput).mutation(({ ctx, input }) => {
+    requireRole(ctx.actor, "member");
+    return deployments.renderYaml(input);
+  }),
   renderStored: orgProcedure
     .input(ZId.extend({ targets: z.array(z.string()).optional() }))
     .query(({ ctx, input }) => deployments.renderStored(ctx.svc, input.id, input.targets)),

@@ -53,7 +53,7 @@ export const renderDeployment = defineRoute({
   summary:
     "Render every target's files (Kubernetes YAML, docker-compose.yml, Nomad job.json, ECS, Cloud Run, ACI) from an aitk-deploy.yaml; stores and applies nothing",
   tag: "deployments",
-  minRole: "viewer",
+  minRole: "member",
   body: deployments.ZRenderInput,
   response: deployments.ZRendered,
   handler: async (_ctx, { body }) => deployments.renderYaml(body),
