@@ -7,6 +7,7 @@ import { KeyCache, type TKeyInfo } from "./auth/keys";
 import type { TGatewayDeps } from "./deps";
 import type { TGatewayEnv } from "./env";
 import { createCors, parseOrigins } from "./http/cors";
+import { createInternalEndpoints, healthList } from "./http/internal";
 import { ApiError, errorBody, sendError, sendJson } from "./http/errors";
 import type { TInferenceKind } from "./http/body";
 import { subscribeInvalidations } from "./invalidate";
@@ -118,22 +119,7 @@ function listModels(
 /** Health of this org's models and endpoints as this replica sees them (for the dashboard). */
 function endpointHealth(deps: TGatewayDeps, key: TKeyInfo, res: ServerResponse): Promise<void> {
   return Promise.resolve(deps.registry.get(key.org.id, key.org.policy)).then((models) => {
-    const now = Date.now();
-    const data = models.list.map((m) => ({
-      model: m.name,
-      kind: m.kind,
-      tier: m.tier,
-      endpoints: m.endpoints.map((e) => ({
-        id: e.id,
-        origin: e.origin || null,
-        weight: e.weight,
-        healthy: e.healthyDb && !e.blockedReason && e.downUntil <= now,
-        markedHealthy: e.healthyDb,
-        downForMs: Math.max(0, e.downUntil - now),
-        outstanding: e.outstanding,
-        refused: e.blockedReason,
-      })),
-    }));
+    const data = healthList(models);
     sendJson(
       res,
       200,
@@ -162,6 +148,7 @@ async function ready(deps: TGatewayDeps, res: ServerResponse): Promise<void> {
 
 export function createHandler(deps: TGatewayDeps) {
   const cors = createCors(parseOrigins(deps.env.GATEWAY_CORS_ORIGINS ?? ""));
+  const internalEndpoints = createInternalEndpoints(deps);
   return (req: IncomingMessage, res: ServerResponse): void => {
     const t0 = performance.now();
     if (req.headers.origin !== undefined && cors.handle(req, res)) return;
@@ -200,6 +187,10 @@ export function createHandler(deps: TGatewayDeps) {
       }
       if (path === "/v1/aitk/endpoints") {
         withAuth(deps, req, res, (key) => endpointHealth(deps, key, res));
+        return;
+      }
+      if (path === "/internal/endpoints") {
+        internalEndpoints(req, res, q >= 0 ? rawUrl.slice(q + 1) : "");
         return;
       }
       if (path === "/health") {
