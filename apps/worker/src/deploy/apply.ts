@@ -187,18 +187,15 @@ export async function applyRevision(d: TApplyDeps, revisionId: string): Promise<
             ? readRollout(previousRevision.rollout).targets[t.name]
             : undefined;
           const prevSpec = previousRevision?.spec as unknown as TAIDeployment | undefined;
+          const hadTarget =
+            prevSpec?.spec.targets.some((x) => x.name === t.name) === true && prevTarget?.state !== "skipped";
           const k = new KubernetesTargetRollout({
             host,
             secretKeyHex: d.secretKeyHex,
             spec,
             target: t,
             strategyOverride: request.strategy,
-            previous:
-              prevSpec &&
-              prevSpec.spec.targets.some((x) => x.name === t.name) &&
-              prevTarget?.state !== "skipped"
-                ? { spec: prevSpec, track: prevTarget?.track }
-                : null,
+            previous: hadTarget && prevSpec ? { spec: prevSpec, track: prevTarget?.track } : null,
             timeoutSeconds: planTarget(spec, t).strategy.healthTimeoutSeconds + 60,
             log: (l, lv) => d.log(`${t.name}: ${l}`, lv),
             update,
