@@ -94,6 +94,11 @@ test("gateway page, playground streaming through the gateway, audit filters and 
   await page.getByRole("button", { name: "Revoke now" }).click();
   await expect(page.getByRole("button", { name: "Create playground key" })).toBeVisible();
 
+  // The gateway has now routed for this org: the page shows its live routing state per endpoint.
+  await page.goto("/gateway");
+  await expect(tiny.getByTestId("endpoint-outstanding")).toContainText("0 outstanding");
+  await shot(page, "gateway-03-live-endpoints");
+
   // --- Audit: filters in the URL, before/after diff, JSON-lines download.
   await page.goto("/audit");
   await page.getByLabel("Action starts with").fill("apiKey.");

@@ -4,9 +4,10 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { hashApiKey } from "@aitk/core/crypto/apiKeys";
+import { gatewayInternalToken } from "@aitk/core/gateway/internalToken";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inFlightFromMetrics, percentile } from "../src/server/services/gateway";
-import { createFixture, type TFixture } from "./fixtures";
+import { createFixture, SECRET_KEY, type TFixture } from "./fixtures";
 
 let f: TFixture;
 let metrics: Server;
@@ -17,7 +18,23 @@ beforeAll(async () => {
   f = await createFixture();
   slugA = (await f.prisma.organization.findUniqueOrThrow({ where: { id: f.a.orgId } })).slug;
   const modelA = (await f.prisma.servedModel.findUniqueOrThrow({ where: { id: f.a.modelId } })).name;
+  const endpointId = (await f.prisma.endpoint.findFirstOrThrow({ where: { servedModelId: f.a.modelId } })).id;
   metrics = createServer((req, res) => {
+    if (req.url === `/internal/endpoints?org=${f.a.orgId}`) {
+      if (req.headers.authorization !== `Bearer ${gatewayInternalToken(SECRET_KEY)}`)
+        return res.writeHead(401).end();
+      return res.end(
+        JSON.stringify({
+          loaded: true,
+          data: [
+            {
+              model: modelA,
+              endpoints: [{ id: endpointId, healthy: false, outstanding: 2, downForMs: 4000, refused: null }],
+            },
+          ],
+        }),
+      );
+    }
     if (req.url !== "/metrics") return res.writeHead(404).end();
     res.end(
       [
@@ -59,7 +76,11 @@ describe("gateway overview", () => {
     expect(o.live).toEqual({ reachable: true, error: null });
     const m = o.models.find((x) => x.id === f.a.modelId)!;
     expect(m.stats).toEqual({ requests: 20, errors: 2, p50Ms: 100, p95Ms: 190, ttftP50Ms: 10, inFlight: 3 });
-    expect(m.endpoints[0]).toMatchObject({ url: "https://api.example.com/v1", healthy: true });
+    expect(m.endpoints[0]).toMatchObject({
+      url: "https://api.example.com/v1",
+      healthy: true,
+      live: { routable: false, outstanding: 2, downForMs: 4000, refused: null },
+    });
     expect(o.models.some((x) => x.id === f.b.modelId)).toBe(false);
   });
 
@@ -69,6 +90,7 @@ describe("gateway overview", () => {
     expect(o.live.reachable).toBe(false);
     expect(o.live.error).toMatch(/not reachable/);
     expect(o.models.find((x) => x.id === f.a.modelId)?.stats.inFlight).toBeNull();
+    expect(o.models.find((x) => x.id === f.a.modelId)?.endpoints[0]?.live).toBeNull();
   });
 
   it("parses Prometheus lines with escaped labels and sums replicas of a model", () => {

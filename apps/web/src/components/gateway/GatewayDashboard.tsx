@@ -134,10 +134,25 @@ export function GatewayDashboard({ gatewayUrl }: { gatewayUrl: string }) {
                   {m.endpoints.map((e) => (
                     <div key={e.id}>
                       <Badge value={e.healthy ? "healthy" : "unhealthy"} />{" "}
+                      {e.live && !e.live.routable && (
+                        <span title={e.live.refused ?? ""}>
+                          <Badge
+                            value={e.live.refused ? "refused" : `down ${Math.ceil(e.live.downForMs / 1000)}s`}
+                            kind="bad"
+                          />{" "}
+                        </span>
+                      )}
                       <span className="mono">{e.url}</span>
                       {e.upstreamModel && <> → {e.upstreamModel}</>}
                       {e.weight !== 100 && <> · weight {e.weight}</>}
                       <span className="muted"> · checked {ago(e.lastHealthAt)}</span>
+                      {e.live && (
+                        <span className="muted" data-testid="endpoint-outstanding">
+                          {" "}
+                          · {e.live.outstanding} outstanding
+                        </span>
+                      )}
+                      {e.live?.refused && <div className="field-error">{e.live.refused}</div>}
                     </div>
                   ))}
                 </td>

@@ -3,11 +3,12 @@
 // pre-check of an upstream URL, and short-lived playground keys.
 import { lookup } from "node:dns/promises";
 import { DomainError } from "@aitk/core/errors";
+import { gatewayInternalToken } from "@aitk/core/gateway/internalToken";
 import { checkUpstreamUrl } from "@aitk/core/gateway/ssrf";
 import { z } from "zod";
 import { requireRole, type TServiceCtx } from "./actor";
 import { createApiKey, revokeApiKey, type TApiKeyOut } from "./apiKeys";
-import { listModels, ZServedModel } from "./models";
+import { listModels, ZEndpoint, ZServedModel } from "./models";
 
 /** Window of the latency and error figures on the Gateway page. */
 const STATS_WINDOW_MS = 60 * 60 * 1000;
@@ -30,11 +31,24 @@ export const ZModelStats = z.object({
 });
 export type TModelStats = z.infer<typeof ZModelStats>;
 
+/** What the gateway's router thinks of an endpoint now (null: that replica has not loaded the org yet). */
+export const ZEndpointLive = z.object({
+  routable: z.boolean(),
+  outstanding: z.number(),
+  downForMs: z.number(),
+  refused: z.string().nullable(),
+});
+
 export const ZGatewayOverview = z.object({
   gatewayUrl: z.string(),
   windowMinutes: z.number(),
   live: z.object({ reachable: z.boolean(), error: z.string().nullable() }),
-  models: z.array(ZServedModel.extend({ stats: ZModelStats })),
+  models: z.array(
+    ZServedModel.extend({
+      stats: ZModelStats,
+      endpoints: z.array(ZEndpoint.extend({ live: ZEndpointLive.nullable() })),
+    }),
+  ),
 });
 export type TGatewayOverview = z.infer<typeof ZGatewayOverview>;
 
@@ -79,13 +93,58 @@ async function liveInFlight(
   }
 }
 
+type TInternalEndpoints = {
+  loaded: boolean;
+  data: {
+    endpoints: {
+      id: string;
+      healthy: boolean;
+      outstanding: number;
+      downForMs: number;
+      refused: string | null;
+    }[];
+  }[];
+};
+
+/** Per-endpoint routing state from the gateway's GET /internal/endpoints (null when unavailable). */
+async function liveEndpoints(
+  gatewayUrl: string,
+  secretKeyHex: string,
+  orgId: string,
+): Promise<Map<string, z.infer<typeof ZEndpointLive>> | null> {
+  try {
+    const res = await fetch(
+      `${gatewayUrl.replace(/\/+$/, "")}/internal/endpoints?org=${encodeURIComponent(orgId)}`,
+      {
+        headers: { authorization: `Bearer ${gatewayInternalToken(secretKeyHex)}` },
+        signal: AbortSignal.timeout(METRICS_TIMEOUT_MS),
+      },
+    );
+    if (!res.ok) return null;
+    const body = (await res.json()) as TInternalEndpoints;
+    if (!body.loaded) return null;
+    const out = new Map<string, z.infer<typeof ZEndpointLive>>();
+    for (const m of body.data)
+      for (const e of m.endpoints)
+        out.set(e.id, {
+          routable: e.healthy,
+          outstanding: e.outstanding,
+          downForMs: e.downForMs,
+          refused: e.refused,
+        });
+    return out;
+  } catch {
+    return null;
+  }
+}
+
 export async function gatewayOverview(ctx: TServiceCtx): Promise<TGatewayOverview> {
   const orgId = ctx.actor.orgId;
   const db = ctx.deps.prisma;
   const org = await db.organization.findUnique({ where: { id: orgId }, select: { slug: true } });
   if (!org) throw new DomainError("NOT_FOUND", "organization not found");
   const since = new Date(Date.now() - STATS_WINDOW_MS);
-  const [models, events, live] = await Promise.all([
+  const [models, events, live, endpointsLive] = await Promise.all([
     listModels(ctx),
     db.usageEvent.findMany({
       where: { orgId, createdAt: { gte: since } },
@@ -94,6 +153,7 @@ export async function gatewayOverview(ctx: TServiceCtx): Promise<TGatewayOvervie
       take: STATS_MAX_ROWS,
     }),
     liveInFlight(ctx.deps.gatewayUrl, org.slug),
+    liveEndpoints(ctx.deps.gatewayUrl, ctx.deps.secretKeyHex, orgId),
   ]);
   const byModel = new Map<string, { d: number[]; t: number[]; errors: number }>();
   for (const e of events) {
@@ -117,6 +177,7 @@ export async function gatewayOverview(ctx: TServiceCtx): Promise<TGatewayOvervie
       const t = s ? s.t.sort(asc) : [];
       return {
         ...m,
+        endpoints: m.endpoints.map((e) => ({ ...e, live: endpointsLive?.get(e.id) ?? null })),
         stats: {
           requests: d.length,
           errors: s?.errors ?? 0,
