@@ -140,6 +140,24 @@ describe("builds", () => {
     expect(audit?.actorUserId).toBe(f.a.memberId);
   });
 
+  it("build args (tokens) are encrypted at rest; only their names are shown and audited", async () => {
+    const c = f.caller(f.a.memberId);
+    const b = await c.builds.create({
+      dockerfileAi: GOOD,
+      tag: "with-token:1",
+      buildArgs: { HF_TOKEN: "hf_s3cret_value" },
+    });
+    expect(b.options).toMatchObject({ buildArgNames: ["HF_TOKEN"] });
+    expect(JSON.stringify(b)).not.toContain("hf_s3cret_value");
+    const raw = await f.prisma.build.findUniqueOrThrow({ where: { id: b.id } });
+    expect(JSON.stringify(raw.options)).not.toContain("hf_s3cret_value");
+    expect((raw.options as { buildArgsEnc?: string }).buildArgsEnc).toMatch(/^v1:/);
+    const audit = await f.prisma.auditLog.findFirstOrThrow({
+      where: { action: "build.create", targetId: b.id },
+    });
+    expect(JSON.stringify(audit.after)).not.toContain("hf_s3cret_value");
+  });
+
   it("create refuses bad files, tags and hosts with the field named", async () => {
     const c = f.caller(f.a.memberId);
     const parse = await trpcError(

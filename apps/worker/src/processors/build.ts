@@ -1,3 +1,4 @@
+import { decryptSecret } from "@aitk/core/crypto/secrets";
 // build.run: Dockerfile.ai → resolved plan → image built on a Docker host through the Engine API.
 // The build context is streamed as a tar (generated Dockerfile + requirements.txt + inline context
 // files); steps, logs and progress go to the job's live stream; the Build row records the outcome.
@@ -271,6 +272,19 @@ export default defineProcessor("build.run", async (ctx) => {
         parsedOpts.error.issues.map((i) => `${i.path.join(".") || "options"}: ${i.message}`).join("; "),
       );
     const opts: TBuildOptions = parsedOpts.data;
+    let buildArgs = opts.buildArgs;
+    if (opts.buildArgsEnc) {
+      if (!ctx.config.AITK_SECRET_KEY)
+        return fail("options", "build args are encrypted but AITK_SECRET_KEY is not set");
+      try {
+        buildArgs = JSON.parse(decryptSecret(opts.buildArgsEnc, ctx.config.AITK_SECRET_KEY)) as Record<
+          string,
+          string
+        >;
+      } catch {
+        return fail("options", "build args cannot be decrypted: AITK_SECRET_KEY differs from the web app's");
+      }
+    }
 
     let plan: TBuildPlan;
     try {
@@ -313,7 +327,7 @@ export default defineProcessor("build.run", async (ctx) => {
         tag: build.tag,
         ...(r.target.platform !== "linux/amd64" ? { platform: r.target.platform } : {}),
         ...(opts.network ? { network: opts.network } : {}),
-        ...(opts.buildArgs ? { buildArgs: opts.buildArgs } : {}),
+        ...(buildArgs ? { buildArgs } : {}),
         signal: ctx.signal,
         onEvent: async (e) => {
           if (e.type === "step") {

@@ -24,6 +24,12 @@ export const ZBuildOptions = z
     /** Network of RUN steps: `host` (default, the only one that works on bridge-less engines) or `none`. */
     network: z.enum(["host", "none", "default"]).optional(),
     buildArgs: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional(),
+    /**
+     * How build args are stored on a Build: encrypted at rest (AES-256-GCM, AITK_SECRET_KEY), since they
+     * often carry tokens (HF_TOKEN). Only their names are kept in clear, for display and audit.
+     */
+    buildArgsEnc: z.string().optional(),
+    buildArgNames: z.array(z.string()).optional(),
     /** Inline build-context files (path → base64), small: model weights normally come from MODEL. */
     contextFiles: z
       .record(z.string(), z.string())

@@ -1,3 +1,4 @@
+import { encryptSecret } from "@aitk/core/crypto/secrets";
 // Builds: Dockerfile.ai → resolved plan (checked here, so bad files are a 400 with line:column) → Build
 // row + `build.run` job that builds the image on one of the org's Docker hosts.
 import { ZBuildOptions } from "@aitk/core/build/options";
@@ -171,6 +172,9 @@ function summary(b: TBuildRow): z.infer<typeof ZBuildSummary> {
 function optionsOut(options: unknown): Record<string, unknown> {
   const o = { ...((options ?? {}) as Record<string, unknown>) };
   if (o.contextFiles && typeof o.contextFiles === "object") o.contextFiles = Object.keys(o.contextFiles);
+  // Build args are secrets at rest (tokens): only their names are shown back.
+  delete o.buildArgsEnc;
+  if (o.buildArgs && typeof o.buildArgs === "object") o.buildArgs = Object.keys(o.buildArgs);
   return o;
 }
 
@@ -220,7 +224,12 @@ export async function createBuild(ctx: TServiceCtx, input: TCreateBuild): Promis
     ...(v.optimize ? { optimize: v.optimize } : {}),
     ...(v.securityScan !== undefined ? { securityScan: v.securityScan } : {}),
     ...(v.allowExperimental ? { allowExperimental: true } : {}),
-    ...(v.buildArgs ? { buildArgs: v.buildArgs } : {}),
+    ...(v.buildArgs
+      ? {
+          buildArgsEnc: encryptSecret(JSON.stringify(v.buildArgs), ctx.deps.secretKeyHex),
+          buildArgNames: Object.keys(v.buildArgs),
+        }
+      : {}),
     ...(v.contextFiles ? { contextFiles: v.contextFiles } : {}),
   };
   const row = await ctx.deps.prisma.build.create({
@@ -253,7 +262,7 @@ export async function createBuild(ctx: TServiceCtx, input: TCreateBuild): Promis
       tag: v.tag,
       hostId: host.id,
       jobId: job.id,
-      options: { ...options, contextFiles: v.contextFiles ? Object.keys(v.contextFiles) : undefined },
+      options: optionsOut(options),
     },
   });
   return toBuildOut(saved);
