@@ -93,6 +93,20 @@ test("gateway page, playground streaming through the gateway, audit filters and 
 
   await page.getByRole("button", { name: "Revoke now" }).click();
   await expect(page.getByRole("button", { name: "Create playground key" })).toBeVisible();
+  // A key still held when the page is left is revoked on the way out.
+  await page.getByRole("button", { name: "Create playground key" }).click();
+  const prefix = (await page.getByTestId("playground-key").locator(".mono").textContent())!.replace("…", "");
+  await page.goto("/gateway/keys");
+  const keyRow = page.locator("tr", { hasText: prefix });
+  await expect
+    .poll(
+      async () => {
+        await page.reload();
+        return keyRow.textContent();
+      },
+      { timeout: 20_000 },
+    )
+    .toContain("revoked");
 
   // The gateway has now routed for this org: the page shows its live routing state per endpoint.
   await page.goto("/gateway");
