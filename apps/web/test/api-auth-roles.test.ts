@@ -140,6 +140,8 @@ describe("roles", () => {
     "models.register": { name: "m", upstreamUrl: "https://93.184.215.14/v1" },
     "models.remove": { id: "m" },
     "models.setEnabled": { id: "m", enabled: false },
+    "gateway.createPlaygroundKey": undefined,
+    "gateway.revokePlaygroundKey": { id: "k" },
     "simulate.sweep": { sweep: { base: { device: "nvidia-h100", model: "llama-3.2-1b" } } },
     "builds.dryRun": { dockerfileAi: "FROM x\n" },
     "builds.create": { dockerfileAi: "FROM x\n", tag: "x:1" },
