@@ -1,6 +1,7 @@
 // Deployments through REST and tRPC: specs with line:column errors, revisions + deploy.apply jobs,
 // one-click rollback, render/cost/schema, the signed-model policy, roles and tenant isolation. The
 // rollout itself is the worker's (apps/worker/test/deploy-*.test.ts); no worker consumes jobs here.
+import { parseDeploymentYaml } from "@aitk/core/deploy/parse";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFixture, type TFixture } from "./fixtures";
 import { callRoute, restRoutes, type TRestRoute } from "./rest";
@@ -132,6 +133,10 @@ describe("deployments API", () => {
       f.prisma.revision.findFirstOrThrow({ where: { deploymentId: id, number: 3 } }),
     ]);
     expect(three.spec).toEqual(one.spec);
+    // "Deploy again" after a rollback applies the restored spec, not the one rolled back from.
+    const stored = await f.prisma.deployment.findUniqueOrThrow({ where: { id } });
+    expect(stored.specYaml).toMatch(/^# revision 1's spec, restored by rollback \(revision 3\)/);
+    expect(parseDeploymentYaml(stored.specYaml).spec).toEqual(one.spec);
     await finish(r3.id, "active");
 
     const revs = await callRoute(route("GET", "/deployments/{id}/revisions"), {

@@ -1,3 +1,4 @@
+import { stringify } from "yaml";
 import { z } from "zod";
 import { STRATEGIES } from "./spec";
 
@@ -114,4 +115,10 @@ export function signatureRefusal(i: TSignaturePolicyInput): string | null {
   if (!accepted.includes(a.signer))
     return `${why}, and model "${i.model}" is signed by ${a.signer}, which is not a trusted signer`;
   return null;
+}
+
+/** A stored spec back as aitk-deploy.yaml text (rollback makes an old revision's spec current again). */
+export function specToYaml(spec: unknown, comment?: string): string {
+  const body = stringify(spec, { lineWidth: 0 });
+  return comment ? `# ${comment}\n${body}` : body;
 }

@@ -45,7 +45,7 @@ export function DeploymentDetail({ id }: { id: string }) {
           <p className="sub">
             model <span className="mono">{d.servedName}</span> · revision {d.currentRevision ?? "–"} ·{" "}
             {d.replicas.healthy}/{d.replicas.total} replicas healthy
-            {monthly !== undefined && ` · est. $${monthly.toFixed(0)}/month`}
+            {monthly ? ` · est. $${monthly.toFixed(0)}/month` : ""}
           </p>
         </div>
         <div className="row">
@@ -83,59 +83,61 @@ export function DeploymentDetail({ id }: { id: string }) {
             </span>
           </h3>
           {latest.error && <div className="alert error small">{latest.error}</div>}
-          <table>
-            <thead>
-              <tr>
-                <th>Target</th>
-                <th>Platform · host</th>
-                <th>State</th>
-                <th>Strategy</th>
-                <th>Progress</th>
-                <th>Traffic to new</th>
-                <th>Healthy</th>
-                <th>Gates</th>
-              </tr>
-            </thead>
-            <tbody>
-              {Object.entries(latest.targets).map(([name, t]) => (
-                <tr key={name} data-target={name}>
-                  <td className="mono">{name}</td>
-                  <td className="small">
-                    {t.platform}
-                    {t.host ? ` · ${t.host}` : ""}
-                  </td>
-                  <td>
-                    <Badge value={t.state} kind={stateKind(t.state)} />
-                    {t.message && <div className="small muted">{t.message}</div>}
-                  </td>
-                  <td className="small">{t.strategy}</td>
-                  <td className="small" style={{ minWidth: 120 }}>
-                    <div
-                      className={`progress${t.state === "active" ? " done" : t.state === "failed" || t.state === "rolled_back" ? " failed" : ""}`}
-                    >
-                      <div
-                        style={{
-                          width: `${t.state === "active" ? 100 : t.steps ? Math.round((100 * t.step) / t.steps) : 0}%`,
-                        }}
-                      />
-                    </div>
-                    step {t.step}/{t.steps}
-                  </td>
-                  <td className="small">{t.trafficPercent}%</td>
-                  <td className="small">
-                    {t.healthy}/{t.replicas}
-                  </td>
-                  <td className="small">
-                    {t.gates?.errorRate !== undefined && t.gates?.errorRate !== null
-                      ? `errors ${(t.gates.errorRate * 100).toFixed(1)}% of ${t.gates.requests}`
-                      : "–"}
-                    {t.gates?.maxErrorRate !== undefined &&
-                      ` (max ${(t.gates.maxErrorRate * 100).toFixed(0)}%)`}
-                  </td>
+          <div style={{ overflowX: "auto" }}>
+            <table>
+              <thead>
+                <tr>
+                  <th>Target</th>
+                  <th>Platform · host</th>
+                  <th>State</th>
+                  <th>Strategy</th>
+                  <th>Progress</th>
+                  <th>Traffic to new</th>
+                  <th>Healthy</th>
+                  <th>Gates</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {Object.entries(latest.targets).map(([name, t]) => (
+                  <tr key={name} data-target={name}>
+                    <td className="mono">{name}</td>
+                    <td className="small">
+                      {t.platform}
+                      {t.host ? ` · ${t.host}` : ""}
+                    </td>
+                    <td>
+                      <Badge value={t.state} kind={stateKind(t.state)} />
+                      {t.message && <div className="small muted">{t.message}</div>}
+                    </td>
+                    <td className="small">{t.strategy}</td>
+                    <td className="small" style={{ minWidth: 120 }}>
+                      <div
+                        className={`progress${t.state === "active" ? " done" : t.state === "failed" || t.state === "rolled_back" ? " failed" : ""}`}
+                      >
+                        <div
+                          style={{
+                            width: `${t.state === "active" ? 100 : t.steps ? Math.round((100 * t.step) / t.steps) : 0}%`,
+                          }}
+                        />
+                      </div>
+                      step {t.step}/{t.steps}
+                    </td>
+                    <td className="small">{t.trafficPercent}%</td>
+                    <td className="small">
+                      {t.healthy}/{t.replicas}
+                    </td>
+                    <td className="small">
+                      {t.gates?.errorRate !== undefined && t.gates?.errorRate !== null
+                        ? `errors ${(t.gates.errorRate * 100).toFixed(1)}% of ${t.gates.requests}`
+                        : "–"}
+                      {t.gates?.maxErrorRate !== undefined &&
+                        ` (max ${(t.gates.maxErrorRate * 100).toFixed(0)}%)`}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
           {latest.jobId && RUNNING.has(latest.status) && <JobLive jobId={latest.jobId} onEnd={refresh} />}
         </div>
       )}
@@ -238,7 +240,7 @@ export function DeploymentDetail({ id }: { id: string }) {
 
       <div className="panel">
         <h3>aitk-deploy.yaml</h3>
-        <pre className="mono small" style={{ whiteSpace: "pre-wrap" }}>
+        <pre className="mono small" style={{ whiteSpace: "pre-wrap" }} data-testid="spec-yaml">
           {d.specYaml}
         </pre>
       </div>

@@ -5,7 +5,7 @@ import { estimateCost } from "@aitk/core/deploy/cost";
 import { parseDeploymentYaml } from "@aitk/core/deploy/parse";
 import { planTarget } from "@aitk/core/deploy/plan";
 import { flattenRendered, renderDeployment } from "@aitk/core/deploy/render/index";
-import { readRollout, signatureRefusal, ZTargetRollout } from "@aitk/core/deploy/rollout";
+import { readRollout, signatureRefusal, specToYaml, ZTargetRollout } from "@aitk/core/deploy/rollout";
 import { aiDeploymentJsonSchema, STRATEGIES, type TAIDeployment } from "@aitk/core/deploy/spec";
 import { DomainError, notFound } from "@aitk/core/errors";
 import { containerLogs } from "@aitk/db/docker/containers";
@@ -386,6 +386,17 @@ export async function rollbackDeployment(ctx: TServiceCtx, id: string, input: z.
     targets: request.targets,
     strategy: request.strategy,
     rollbackOf: old.number,
+  });
+  // The stored spec is what the next "deploy again" applies: after a rollback, the old revision's.
+  await ctx.deps.prisma.deployment.update({
+    where: { id: d.id },
+    data: {
+      specYaml: specToYaml(
+        spec,
+        `revision ${old.number}'s spec, restored by rollback (revision ${started.revision.number})`,
+      ),
+      spec: asJson(spec),
+    },
   });
   await audit(ctx, {
     action: "deployment.rollback",
