@@ -53,19 +53,24 @@ function DiffTable({ before, after }: { before: unknown; after: unknown }) {
  * fall back to the first option); the form remounts it when the URL changes.
  */
 function ControlledSelect({
+  label,
   name,
   initial,
   children,
 }: {
+  label: string;
   name: string;
   initial: string;
   children: ReactNode;
 }) {
   const [value, setValue] = useState(initial);
   return (
-    <select name={name} value={value} onChange={(e) => setValue(e.target.value)}>
-      {children}
-    </select>
+    <label>
+      {label}
+      <select name={name} value={value} onChange={(e) => setValue(e.target.value)}>
+        {children}
+      </select>
+    </label>
   );
 }
 
@@ -135,17 +140,14 @@ export function AuditLog() {
         style={{ alignItems: "flex-end", marginBottom: 10 }}
         data-testid="audit-filters"
       >
-        <label>
-          Actor
-          <ControlledSelect name="actor" initial={filters.actor ?? ""}>
-            <option value="">anyone</option>
-            {facets.data?.actors.map((a) => (
-              <option key={`${a.kind}:${a.id}`} value={`${a.kind}:${a.id}`}>
-                {a.label}
-              </option>
-            ))}
-          </ControlledSelect>
-        </label>
+        <ControlledSelect label="Actor" name="actor" initial={filters.actor ?? ""}>
+          <option value="">anyone</option>
+          {facets.data?.actors.map((a) => (
+            <option key={`${a.kind}:${a.id}`} value={`${a.kind}:${a.id}`}>
+              {a.label}
+            </option>
+          ))}
+        </ControlledSelect>
         <label>
           Action starts with
           <input
@@ -160,20 +162,17 @@ export function AuditLog() {
             ))}
           </datalist>
         </label>
-        <label>
-          Target type
-          <ControlledSelect name="targetType" initial={filters.targetType ?? ""}>
-            <option value="">any</option>
-            {facets.data?.targetTypes.map((t) => (
-              <option key={t} value={t}>
-                {t}
-              </option>
-            ))}
-            {filters.targetType && !facets.data?.targetTypes.includes(filters.targetType) && (
-              <option value={filters.targetType}>{filters.targetType}</option>
-            )}
-          </ControlledSelect>
-        </label>
+        <ControlledSelect label="Target type" name="targetType" initial={filters.targetType ?? ""}>
+          <option value="">any</option>
+          {facets.data?.targetTypes.map((t) => (
+            <option key={t} value={t}>
+              {t}
+            </option>
+          ))}
+          {filters.targetType && !facets.data?.targetTypes.includes(filters.targetType) && (
+            <option value={filters.targetType}>{filters.targetType}</option>
+          )}
+        </ControlledSelect>
         <label>
           From
           <input name="from" type="date" defaultValue={filters.from ?? ""} />
