@@ -7,6 +7,8 @@ const int = (def: number, min: number, max: number) => z.coerce.number().int().m
 
 const ZEngineEnv = z.object({
   ENGINE_PORT: int(4100, 0, 65535),
+  /** Bind address; a deployment on a remote Docker host binds 0.0.0.0 and requires ENGINE_API_KEY. */
+  ENGINE_HOST: z.string().min(1).default("127.0.0.1"),
   ENGINE_MODEL_PATH: z.string().min(1).optional(),
   ENGINE_MODEL_NAME: z.string().min(1).default("aitk-tiny"),
   ENGINE_THREADS: int(1, 1, 256),

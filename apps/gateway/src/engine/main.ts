@@ -25,10 +25,10 @@ const engine = createEngineServer({
 });
 
 engine.server.on("error", (e) => {
-  log("error", `cannot listen on 127.0.0.1:${env.ENGINE_PORT}: ${e.message}`);
+  log("error", `cannot listen on ${env.ENGINE_HOST}:${env.ENGINE_PORT}: ${e.message}`);
   process.exit(1);
 });
-engine.server.listen(env.ENGINE_PORT, "127.0.0.1", () => {
+engine.server.listen(env.ENGINE_PORT, env.ENGINE_HOST, () => {
   const addr = engine.server.address();
   const port = typeof addr === "object" && addr ? addr.port : env.ENGINE_PORT;
   log("info", `engine listening on http://127.0.0.1:${port}`, { port });

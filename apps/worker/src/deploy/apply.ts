@@ -236,6 +236,7 @@ export async function applyRevision(d: TApplyDeps, revisionId: string): Promise<
           update,
           signal: d.signal,
           propagationMs: d.propagationMs,
+          secretKeyHex: d.secretKeyHex,
         });
         const out = await r.run();
         if (!out.ok) {

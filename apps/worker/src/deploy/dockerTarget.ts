@@ -8,6 +8,8 @@
 //              health and the error rate of the canary's requests (UsageEvent) after each pause
 // Any failed gate with autoRollback puts the weights back, stops the new replicas (restoring old ones a
 // rolling update had already replaced) and leaves the old revision serving.
+import { randomBytes } from "node:crypto";
+import { encryptSecret } from "@aitk/core/crypto/secrets";
 import { errorRate, splitWeights, type TTargetRollout } from "@aitk/core/deploy/rollout";
 import type { TAIDeployment, TResolvedStrategy, TTarget, TTargetPlan } from "@aitk/core/deploy/index";
 import type { Host, TPrisma } from "@aitk/db";
@@ -38,6 +40,8 @@ export interface TDockerTargetCtx extends TRoutingDeps {
   log(line: string, level?: "info" | "warn" | "error"): Promise<void>;
   update(patch: Partial<TTargetRollout>): Promise<void>;
   signal?: AbortSignal;
+  /** AITK_SECRET_KEY: encrypts the per-replica engine keys of remote hosts. */
+  secretKeyHex?: string;
   /** Time for every gateway to pick up a routing change before draining is measured (default 1500 ms). */
   propagationMs?: number;
 }
@@ -154,6 +158,21 @@ export class DockerTargetRollout {
       index,
       port,
     });
+    // On a remote host the gateway reaches the engine over the network: bind every address and require a
+    // per-replica key (stored encrypted on the endpoint). Locally it stays on loopback, keyless.
+    let upstreamKey: string | null = null;
+    if (!this.local && plan.engine.name === "aitk") {
+      if (!c.secretKeyHex) {
+        const reason = `host ${c.host.name} is remote: AITK_SECRET_KEY must be set to protect its engines with a key`;
+        await c.prisma.replica.update({
+          where: { id: replica.id },
+          data: { status: "failed", lastError: reason },
+        });
+        return { ok: false, reason };
+      }
+      upstreamKey = randomBytes(24).toString("hex");
+      body.Env = [...(body.Env ?? []), "ENGINE_HOST=0.0.0.0", `ENGINE_API_KEY=${upstreamKey}`];
+    }
     let container: Docker.Container;
     try {
       container = await createAndStart(c.docker, body);
@@ -197,6 +216,9 @@ export class DockerTargetRollout {
       revisionId,
       replicaId: replica.id,
       weight,
+      ...(upstreamKey && c.secretKeyHex
+        ? { upstreamApiKeyEnc: encryptSecret(upstreamKey, c.secretKeyHex) }
+        : {}),
     });
     return {
       ok: true,

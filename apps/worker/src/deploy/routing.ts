@@ -53,6 +53,8 @@ export async function addEndpoint(
     revisionId: string;
     replicaId: string;
     weight: number;
+    /** Encrypted key the gateway sends upstream (engines on remote hosts require one). */
+    upstreamApiKeyEnc?: string;
   },
 ): Promise<string> {
   const row = await d.prisma.endpoint.create({
