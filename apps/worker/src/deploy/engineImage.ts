@@ -250,5 +250,14 @@ export async function ensureEngineImage(
   }
   if (error) throw new Error(`engine image build failed: ${error}`);
   await docker.getImage(tag).tag({ repo: ENGINE_IMAGE_REPO, tag: "local" });
+  // Older content-hash builds are superseded; images a container still uses are kept (rmi refuses them).
+  const old = await docker.listImages({ filters: { reference: [`${ENGINE_IMAGE_REPO}:*`] } });
+  for (const img of old)
+    for (const t of img.RepoTags ?? [])
+      if (t !== tag && t !== ENGINE_IMAGE_LOCAL && img.Labels?.[HASH_LABEL])
+        await docker
+          .getImage(t)
+          .remove()
+          .catch(() => undefined);
   return { tag, hash: ctx.hash, built: true, ms: Math.round(performance.now() - t0) };
 }
