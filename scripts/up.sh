@@ -18,6 +18,12 @@ npm run -s generate -w @aitk/db >"$AITK_DIR/logs/generate.log" 2>&1 || { cat "$A
 npm run -s migrate -w @aitk/db -- deploy || die "migrations failed"
 
 bash scripts/build.sh
+# The embedded engine as a local container image (FROM scratch, nothing pulled), so the demo can deploy it.
+if docker info >/dev/null 2>&1; then
+  say "building the engine image (reused when unchanged)"
+  npx tsx scripts/build-engine-image.ts --quiet >"$AITK_DIR/logs/engine-image.log" 2>&1 ||
+    warn "the engine image did not build (see $AITK_DIR/logs/engine-image.log); deployments of it will fail"
+fi
 
 # With no Stripe account configured, the demo bills against the bundled Stripe emulator.
 if [ -z "${STRIPE_SECRET_KEY:-}" ]; then
