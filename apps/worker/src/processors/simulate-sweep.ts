@@ -7,52 +7,14 @@ import {
   SWEEP_MAX,
   simulateParsed,
   type TScenario,
-  type TSimResult,
+  type TSimPoint,
+  toPoint,
   ZSweep,
 } from "@aitk/core/simulate/index";
 import type { Prisma } from "@aitk/db";
 import { defineProcessor } from "../processor";
 
 const CHUNK = 500;
-
-/** Same shape as the web's simulate service `toPoint` (apps/web/src/server/services/simulate.ts). */
-export function toPoint(s: TScenario, r: TSimResult) {
-  return {
-    device: r.device,
-    model: r.model,
-    quant: r.quant,
-    engine: r.engine,
-    tp: r.tp,
-    batch: r.batch,
-    promptTokens: s.promptTokens,
-    contextTokens: s.contextTokens ?? s.promptTokens,
-    outputTokens: s.outputTokens,
-    phase: r.phase,
-    fits: r.fits,
-    oomReason: r.oomReason,
-    weightsBytes: r.weightsBytes,
-    weightsBytesPerGpu: r.weightsBytesPerGpu,
-    kvBytes: r.kvBytes,
-    kvBytesPerToken: r.kvBytesPerToken,
-    kvCapacityTokens: r.kvCapacityTokens,
-    maxConcurrency: r.maxConcurrency,
-    memoryBytesPerGpu: r.memoryBytesPerGpu,
-    usableBytesPerGpu: r.usableBytesPerGpu,
-    ttftMs: r.ttftMs,
-    decodeMsPerStep: r.decodeMsPerStep,
-    tokensPerS: r.tokensPerS,
-    prefillTokensPerS: r.prefillTokensPerS,
-    decodeTokensPerS: r.decodeTokensPerS,
-    e2eMs: r.e2eMs,
-    powerW: r.powerW,
-    prefillPowerW: r.prefillPowerW,
-    decodePowerW: r.decodePowerW,
-    energyPerTokenJ: r.energyPerTokenJ,
-    boundPrefill: r.bound.prefill,
-    boundDecode: r.bound.decode,
-    paramsSource: r.params.source,
-  };
-}
 
 /** Every combination of the varied axes over the base, in the same order as core's sweep(). */
 export function expandSweep(input: unknown): TScenario[] {
@@ -84,7 +46,7 @@ export default defineProcessor("simulate.sweep", async (ctx) => {
     await ctx.log(`sweep: ${scenarios.length} scenarios`);
     // Compute time only (progress writes and yields excluded), comparable with inline runs.
     let computeMs = 0;
-    const points: ReturnType<typeof toPoint>[] = [];
+    const points: TSimPoint[] = [];
     const warnings = new Set<string>();
     for (let i = 0; i < scenarios.length; i += CHUNK) {
       if (ctx.signal.aborted) throw ctx.signal.reason;

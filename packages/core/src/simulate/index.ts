@@ -28,6 +28,7 @@ export { GiB, kvBytesPerToken, weightBytes } from "./memory";
 import { FITTED } from "./params";
 
 export { DERIVATION_RULES, FITTED, type TFitted } from "./params";
+export { type TSimPoint, toPoint, ZSimPoint } from "./point";
 export {
   parseOrThrow,
   type TScenario,

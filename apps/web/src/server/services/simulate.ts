@@ -12,10 +12,12 @@ import {
   SWEEP_MAX,
   simulateParsed,
   sweep,
-  type TScenario,
+  type TSimPoint,
   type TSimResult,
+  toPoint,
   ZScenario,
   ZScenarioList,
+  ZSimPoint,
   ZSweep,
 } from "@aitk/core/simulate/index";
 import { z } from "zod";
@@ -43,84 +45,8 @@ export function catalog() {
 
 // ------------------------------------------------------------------------------------------ points
 
-/**
- * One simulated point as the UI and stored sweeps keep it: the scenario's axes and the metrics the
- * verdict and charts show. (The worker's simulate.sweep processor stores the same shape.)
- */
-export const ZSimPoint = z.object({
-  device: z.string(),
-  model: z.string(),
-  quant: z.string(),
-  engine: z.string(),
-  tp: z.number(),
-  batch: z.number(),
-  promptTokens: z.number(),
-  contextTokens: z.number(),
-  outputTokens: z.number(),
-  phase: z.enum(["prefill", "decode"]),
-  fits: z.boolean(),
-  oomReason: z.string().nullable(),
-  weightsBytes: z.number(),
-  weightsBytesPerGpu: z.number(),
-  kvBytes: z.number(),
-  kvBytesPerToken: z.number(),
-  kvCapacityTokens: z.number(),
-  maxConcurrency: z.number(),
-  memoryBytesPerGpu: z.number(),
-  usableBytesPerGpu: z.number(),
-  ttftMs: z.number(),
-  decodeMsPerStep: z.number(),
-  tokensPerS: z.number(),
-  prefillTokensPerS: z.number(),
-  decodeTokensPerS: z.number(),
-  e2eMs: z.number(),
-  powerW: z.number(),
-  prefillPowerW: z.number(),
-  decodePowerW: z.number(),
-  energyPerTokenJ: z.number(),
-  boundPrefill: z.string(),
-  boundDecode: z.string(),
-  paramsSource: z.string(),
-});
-export type TSimPoint = z.infer<typeof ZSimPoint>;
-
-export function toPoint(s: TScenario, r: TSimResult): TSimPoint {
-  return {
-    device: r.device,
-    model: r.model,
-    quant: r.quant,
-    engine: r.engine,
-    tp: r.tp,
-    batch: r.batch,
-    promptTokens: s.promptTokens,
-    contextTokens: s.contextTokens ?? s.promptTokens,
-    outputTokens: s.outputTokens,
-    phase: r.phase,
-    fits: r.fits,
-    oomReason: r.oomReason,
-    weightsBytes: r.weightsBytes,
-    weightsBytesPerGpu: r.weightsBytesPerGpu,
-    kvBytes: r.kvBytes,
-    kvBytesPerToken: r.kvBytesPerToken,
-    kvCapacityTokens: r.kvCapacityTokens,
-    maxConcurrency: r.maxConcurrency,
-    memoryBytesPerGpu: r.memoryBytesPerGpu,
-    usableBytesPerGpu: r.usableBytesPerGpu,
-    ttftMs: r.ttftMs,
-    decodeMsPerStep: r.decodeMsPerStep,
-    tokensPerS: r.tokensPerS,
-    prefillTokensPerS: r.prefillTokensPerS,
-    decodeTokensPerS: r.decodeTokensPerS,
-    e2eMs: r.e2eMs,
-    powerW: r.powerW,
-    prefillPowerW: r.prefillPowerW,
-    decodePowerW: r.decodePowerW,
-    energyPerTokenJ: r.energyPerTokenJ,
-    boundPrefill: r.bound.prefill,
-    boundDecode: r.bound.decode,
-    paramsSource: r.params.source,
-  };
-}
+// The point shape lives in core (the worker's simulate.sweep stores it too); re-exported for the UI.
+export { type TSimPoint, toPoint, ZSimPoint };
 
 /** How many points a sweep expands to, before computing any. */
 export function sweepSize(s: z.output<typeof ZSweep>): number {
