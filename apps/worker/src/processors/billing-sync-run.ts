@@ -67,10 +67,12 @@ export async function planMeterSync(prisma: TPrisma, opts: TSyncOptions = {}) {
           SELECT DISTINCT "orgId", date_trunc('minute', "createdAt") AS m FROM "UsageEvent"
           WHERE "ingestedAt" > ${from} AND "ingestedAt" <= ${new Date(now)} AND "createdAt" < ${closed}
         )
-        SELECT t."orgId", t.m, sum(e."promptTokens")::bigint AS input, sum(e."completionTokens")::bigint AS output
-        FROM t JOIN "UsageEvent" e
-          ON e."orgId" = t."orgId" AND e."createdAt" >= t.m AND e."createdAt" < t.m + interval '1 minute'
-        GROUP BY t."orgId", t.m`;
+        SELECT t."orgId", t.m, e.input, e.output
+        FROM t CROSS JOIN LATERAL (
+          SELECT sum(x."promptTokens")::bigint AS input, sum(x."completionTokens")::bigint AS output
+          FROM "UsageEvent" x
+          WHERE x."orgId" = t."orgId" AND x."createdAt" >= t.m AND x."createdAt" < t.m + interval '1 minute'
+        ) e`;
       let planned = 0;
       let expired = 0;
       if (touched.length) {

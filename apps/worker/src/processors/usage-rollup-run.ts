@@ -32,17 +32,23 @@ safe AS (
 )
 INSERT INTO "UsageRollup" ("orgId", minute, model, "apiKeyId", requests, errors, "rateLimited",
   "promptTokens", "completionTokens", "costPicoUsd", "ttftBuckets", "latencyBuckets", "durationMsSum", "ttftMsSum")
-SELECT e."orgId", s.m, e.model, coalesce(e."apiKeyId", ''),
-  count(*)::int,
-  (count(*) FILTER (WHERE e.outcome IN ('upstream_error', 'error')))::int,
-  (count(*) FILTER (WHERE e.outcome = 'rate_limited'))::int,
-  sum(e."promptTokens")::bigint, sum(e."completionTokens")::bigint, sum(e."costPicoUsd")::bigint,
-  ${bucketArray('"ttftMs"', TTFT_BUCKETS_SECONDS)},
-  ${bucketArray('"durationMs"', LATENCY_BUCKETS_SECONDS)},
-  sum(e."durationMs")::bigint, coalesce(sum(e."ttftMs"), 0)::bigint
-FROM safe s JOIN "UsageEvent" e
-  ON e."orgId" = s."orgId" AND e."createdAt" >= s.m AND e."createdAt" < s.m + interval '1 minute'
-GROUP BY e."orgId", s.m, e.model, coalesce(e."apiKeyId", '')
+SELECT s."orgId", s.m, a.*
+FROM safe s CROSS JOIN LATERAL (
+  -- One (orgId, createdAt) index range per touched minute; the GROUP BY keeps the planner from
+  -- flattening this into a join over the whole table.
+  SELECT e.model, coalesce(e."apiKeyId", '') AS "apiKeyId",
+    count(*)::int AS requests,
+    (count(*) FILTER (WHERE e.outcome IN ('upstream_error', 'error')))::int AS errors,
+    (count(*) FILTER (WHERE e.outcome = 'rate_limited'))::int AS "rateLimited",
+    sum(e."promptTokens")::bigint AS "promptTokens", sum(e."completionTokens")::bigint AS "completionTokens",
+    sum(e."costPicoUsd")::bigint AS "costPicoUsd",
+    ${bucketArray('"ttftMs"', TTFT_BUCKETS_SECONDS)} AS "ttftBuckets",
+    ${bucketArray('"durationMs"', LATENCY_BUCKETS_SECONDS)} AS "latencyBuckets",
+    sum(e."durationMs")::bigint AS "durationMsSum", coalesce(sum(e."ttftMs"), 0)::bigint AS "ttftMsSum"
+  FROM "UsageEvent" e
+  WHERE e."orgId" = s."orgId" AND e."createdAt" >= s.m AND e."createdAt" < s.m + interval '1 minute'
+  GROUP BY e.model, coalesce(e."apiKeyId", '')
+) a
 ON CONFLICT ("orgId", minute, model, "apiKeyId") DO UPDATE SET
   requests = EXCLUDED.requests, errors = EXCLUDED.errors, "rateLimited" = EXCLUDED."rateLimited",
   "promptTokens" = EXCLUDED."promptTokens", "completionTokens" = EXCLUDED."completionTokens",

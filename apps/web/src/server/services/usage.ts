@@ -98,6 +98,8 @@ export function panelQueries(
       FROM "UsageRollup" WHERE ${w} GROUP BY 1, 2 ORDER BY 1`,
     byModel: Prisma.sql`SELECT model, ${AGG} FROM "UsageRollup" WHERE ${w} GROUP BY model ORDER BY sum("costPicoUsd") DESC, model LIMIT 100`,
     byKey: Prisma.sql`SELECT "apiKeyId", ${AGG} FROM "UsageRollup" WHERE ${w} GROUP BY "apiKeyId" ORDER BY sum(requests) DESC LIMIT 100`,
+    models: Prisma.sql`SELECT DISTINCT model FROM "UsageRollup" WHERE "orgId" = ${orgId}
+      AND minute >= ${new Date(Math.min(from.getTime(), Date.now() - 86_400_000))} AND minute < ${to} LIMIT 100`,
     revenueToday: Prisma.sql`SELECT coalesce(sum("costPicoUsd"), 0)::bigint AS cost FROM "UsageRollup"
       WHERE "orgId" = ${orgId} AND minute >= ${dayStart}`,
     revenueByDay: Prisma.sql`SELECT (floor(extract(epoch from minute) / 86400) * 86400000)::bigint AS t, model,
@@ -150,12 +152,7 @@ export async function dashboard(ctx: TServiceCtx, input: TUsageQuery) {
     db.$queryRaw<{ cost: bigint }[]>(sql.revenueToday),
     db.$queryRaw<{ t: bigint; model: string; cost: bigint }[]>(sql.revenueByDay),
     db.apiKey.findMany({ where: { orgId }, select: { id: true, name: true, prefix: true } }),
-    db.usageRollup.findMany({
-      where: { orgId, minute: { gte: new Date(Date.now() - 30 * 86_400_000) } },
-      distinct: ["model"],
-      select: { model: true },
-      take: 100,
-    }),
+    db.$queryRaw<{ model: string }[]>(sql.models),
   ]);
   const windowMs = to.getTime() - from.getTime();
   const axis = timeAxis(from.getTime(), to.getTime(), stepMs);
