@@ -1,53 +1,16 @@
 // Every kind of generated Dockerfile is accepted by a real dockerd: each is sent to the classic builder
 // with its base-image build args pointed at a local busybox image (nothing can be pulled here). The
 // build must get past parsing and fail only where a RUN needs the real base (apt-get, git, pip…).
-import { readFileSync } from "node:fs";
 import { planBuild } from "@aitk/core/build/plan";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contextTar, runDockerBuild } from "../src/processors/build";
+import { buildBusyboxBase, removeWithDescendants } from "./docker-images";
 
 const docker = new Docker({ socketPath: "/var/run/docker.sock" });
 const BASE = `aitk-test/busybox-df:${Math.random().toString(36).slice(2, 8)}`;
 
-/** Removes an image and every image built on top of it (intermediate layers the classic builder keeps). */
-async function removeWithDescendants(d: Docker, ref: string): Promise<void> {
-  const root = await d
-    .getImage(ref)
-    .inspect()
-    .catch(() => null);
-  if (!root) return;
-  const all = await d.listImages({ all: true });
-  const doomed = new Set([root.Id]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const i of all) {
-      if (i.ParentId && doomed.has(i.ParentId) && !doomed.has(i.Id)) {
-        doomed.add(i.Id);
-        grew = true;
-      }
-    }
-  }
-  const order = all
-    .filter((i) => doomed.has(i.Id) && i.Id !== root.Id)
-    .map((i) => i.Id)
-    .reverse();
-  for (const id of [...order, root.Id])
-    await d
-      .getImage(id)
-      .remove({ force: true })
-      .catch(() => undefined);
-}
-
-beforeAll(async () => {
-  const busybox = { base64: readFileSync("/bin/busybox").toString("base64"), mode: 0o755 };
-  const r = await runDockerBuild(
-    docker,
-    contextTar({ Dockerfile: `FROM scratch\nCOPY busybox /bin/sh\nLABEL aitk.test=${BASE}\n` }, { busybox }),
-    { tag: BASE, network: "none" },
-  );
-  expect(r.error).toBeNull();
-}, 60_000);
+beforeAll(() => buildBusyboxBase(docker, BASE), 60_000);
 
 afterAll(async () => {
   await removeWithDescendants(docker, BASE);

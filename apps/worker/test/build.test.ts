@@ -1,15 +1,14 @@
 // The build job end to end on the local dockerd: a Dockerfile.ai whose FROM is a locally made image
 // (busybox-static in a scratch image, nothing is pulled) is resolved, generated, streamed as a tar,
 // built through the Engine API, recorded on the Build row, and the image is run.
-import { readFileSync } from "node:fs";
 import { createTestDatabase, type TTestDatabase } from "@aitk/db/testing";
 import { requestCancel } from "@aitk/db/jobs/cancel";
 import { enqueueJob } from "@aitk/db/jobs/enqueue";
 import { readJobLogs } from "@aitk/db/jobs/logs";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { contextTar, runDockerBuild } from "../src/processors/build";
 import type { TWorkerHandle } from "../src/runtime/startWorker";
+import { buildBusyboxBase, removeWithDescendants, waitForDocker } from "./docker-images";
 import { createOrg, dropPrefix, producer, startTestWorker, uniquePrefix, waitFor } from "./helpers";
 
 const SOCKET = "/var/run/docker.sock";
@@ -25,61 +24,10 @@ let orgId: string;
 let hostId: string;
 const prefix = uniquePrefix("build");
 
-async function waitForDocker() {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      await docker.ping();
-      return;
-    } catch (e) {
-      if (Date.now() > deadline)
-        throw new Error(`dockerd not reachable at ${SOCKET}: ${(e as Error).message}`);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  }
-}
-
-/** Removes an image and every image built on top of it (intermediate layers the classic builder keeps). */
-async function removeWithDescendants(d: Docker, ref: string): Promise<void> {
-  const root = await d
-    .getImage(ref)
-    .inspect()
-    .catch(() => null);
-  if (!root) return;
-  const all = await d.listImages({ all: true });
-  const doomed = new Set([root.Id]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const i of all) {
-      if (i.ParentId && doomed.has(i.ParentId) && !doomed.has(i.Id)) {
-        doomed.add(i.Id);
-        grew = true;
-      }
-    }
-  }
-  const order = all
-    .filter((i) => doomed.has(i.Id) && i.Id !== root.Id)
-    .map((i) => i.Id)
-    .reverse();
-  for (const id of [...order, root.Id])
-    await d
-      .getImage(id)
-      .remove({ force: true })
-      .catch(() => undefined);
-}
-
 beforeAll(async () => {
-  await waitForDocker();
+  await waitForDocker(docker, SOCKET);
   // The local base image: Debian's static busybox as /bin/sh in an otherwise empty image.
-  const busybox = { base64: readFileSync("/bin/busybox").toString("base64"), mode: 0o755 };
-  const ctx = contextTar(
-    {
-      Dockerfile: `FROM scratch\nCOPY busybox /bin/sh\nCOPY busybox /bin/busybox\nLABEL aitk.test=${BASE}\n`,
-    },
-    { busybox },
-  );
-  const base = await runDockerBuild(docker, ctx, { tag: BASE, network: "none" });
-  expect(base.error).toBeNull();
+  await buildBusyboxBase(docker, BASE, ["/bin/sh", "/bin/busybox"]);
   images.push(BASE);
 
   db = await createTestDatabase();
