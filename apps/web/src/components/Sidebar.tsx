@@ -18,7 +18,6 @@ export const NAV: TNavItem[] = [
   { href: "/gateway", label: "Gateway" },
   { href: "/gateway/playground", label: "Try it", sub: true },
   { href: "/gateway/keys", label: "API keys", sub: true },
-  { href: "/gateway/models", label: "Models", sub: true },
   { href: "/gateway/usage", label: "Usage", sub: true },
   { href: "/billing", label: "Billing" },
   { href: "/hosts", label: "Hosts" },

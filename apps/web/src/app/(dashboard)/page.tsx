@@ -42,7 +42,7 @@ export default function OverviewPage() {
           <div className="muted small">Active API keys</div>
           <div className="stat">{keys.data?.filter((k) => !k.revokedAt).length ?? "–"}</div>
         </Link>
-        <Link href="/gateway/models" className="panel">
+        <Link href="/gateway" className="panel">
           <div className="muted small">Served models</div>
           <div className="stat">{models.data?.length ?? "–"}</div>
         </Link>

@@ -43,6 +43,7 @@ export function GatewayDashboard({ gatewayUrl }: { gatewayUrl: string }) {
   const refresh = () => qc.invalidateQueries({ queryKey: trpc.gateway.overview.queryKey() });
   const register = useMutation(trpc.models.register.mutationOptions({ onSuccess: refresh }));
   const setEnabled = useMutation(trpc.models.setEnabled.mutationOptions({ onSuccess: refresh }));
+  const remove = useMutation(trpc.models.remove.mutationOptions({ onSuccess: refresh }));
   const [upstreamUrl, setUpstreamUrl] = useState("");
   const [snippetModel, setSnippetModel] = useState<string | null>(null);
   const models = overview.data?.models ?? [];
@@ -103,8 +104,10 @@ export function GatewayDashboard({ gatewayUrl }: { gatewayUrl: string }) {
           Latency and errors over the last {overview.data?.windowMinutes ?? 60} minutes from the ledger (all
           gateway replicas); in-flight is live from the gateway at <code>{gatewayUrl}</code>.
         </p>
-        {(overview.error || setEnabled.error) && (
-          <div className="alert error">{errorMessage(overview.error ?? setEnabled.error)}</div>
+        {(overview.error || setEnabled.error || remove.error) && (
+          <div className="alert error">
+            {errorMessage(overview.error ?? setEnabled.error ?? remove.error)}
+          </div>
         )}
         <table data-testid="gateway-models">
           <thead>
@@ -185,6 +188,14 @@ export function GatewayDashboard({ gatewayUrl }: { gatewayUrl: string }) {
                     <Link className="btn" href={`/gateway/playground?model=${encodeURIComponent(m.name)}`}>
                       Try
                     </Link>
+                    <button
+                      type="button"
+                      className="danger"
+                      disabled={remove.isPending}
+                      onClick={() => confirm(`Remove model ${m.name}?`) && remove.mutate({ id: m.id })}
+                    >
+                      Remove
+                    </button>
                   </div>
                 </td>
               </tr>
@@ -261,14 +272,10 @@ export function GatewayDashboard({ gatewayUrl }: { gatewayUrl: string }) {
         </form>
       </div>
 
-      <div className="grid3">
+      <div className="grid2">
         <Link className="panel" href="/gateway/keys">
           <h2>API keys</h2>
           <p className="muted">Create, list and revoke keys.</p>
-        </Link>
-        <Link className="panel" href="/gateway/models">
-          <h2>Models</h2>
-          <p className="muted">Remove models, inspect upstreams.</p>
         </Link>
         <Link className="panel" href="/gateway/usage">
           <h2>Usage</h2>
