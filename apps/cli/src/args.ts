@@ -1,4 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
+import { didYouMean } from "@aitk/core/build/suggest";
 import { UsageError } from "./errors";
 
 type TOptions = NonNullable<ParseArgsConfig["options"]>;
@@ -16,4 +17,18 @@ export function parseFlags<T extends TOptions>(argv: string[], options: T, allow
 export function requireFlag(value: string | undefined, flag: string, example: string): string {
   if (!value) throw new UsageError(`missing --${flag} (e.g. ${example})`);
   return value;
+}
+
+/** A flag that takes one of `choices`: undefined when absent, a usage error with a suggestion when unknown. */
+export function flagChoice<T extends string>(
+  value: string | undefined,
+  choices: readonly T[],
+  flag: string,
+): T | undefined {
+  if (value === undefined) return undefined;
+  if ((choices as readonly string[]).includes(value)) return value as T;
+  const s = didYouMean(value, choices);
+  throw new UsageError(
+    `unknown --${flag} "${value}"${s ? ` (did you mean ${s}?)` : ""}; choices: ${choices.join(", ")}`,
+  );
 }

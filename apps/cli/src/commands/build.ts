@@ -6,7 +6,6 @@ import { formatDoc } from "@aitk/core/build/format";
 import { formatDiagnostics, parseDockerfileAi } from "@aitk/core/build/parse";
 import { loadAdvisories, type TOsvAdvisory } from "@aitk/core/build/osv";
 import { planBuild, type TBuildPlan } from "@aitk/core/build/plan";
-import { didYouMean } from "@aitk/core/build/suggest";
 import {
   OPTIMIZE_VALUES,
   QUANTIZE_VALUES,
@@ -16,7 +15,7 @@ import {
 import { isDomainError } from "@aitk/core";
 import { remoteBuild } from "../api/builds";
 import { connectIfLoggedIn } from "../api/client";
-import { parseFlags } from "../args";
+import { flagChoice, parseFlags } from "../args";
 import type { TCommand } from "../command";
 import { EXIT_FAILED, EXIT_USAGE, UsageError } from "../errors";
 
@@ -90,19 +89,6 @@ function readAdvisories(path: string): { advisories: TOsvAdvisory[]; source: str
     }
   }
   return { advisories, source: full };
-}
-
-function choice<T extends string>(
-  value: string | undefined,
-  choices: readonly T[],
-  flag: string,
-): T | undefined {
-  if (value === undefined) return undefined;
-  if ((choices as readonly string[]).includes(value)) return value as T;
-  const s = didYouMean(value, choices);
-  throw new UsageError(
-    `unknown --${flag} "${value}"${s ? ` (did you mean ${s}?)` : ""}; choices: ${choices.join(", ")}`,
-  );
 }
 
 function printPlan(plan: TBuildPlan, scan: boolean): void {
@@ -199,8 +185,8 @@ const command: TCommand = {
     }
     if (!values["dry-run"] && !values.fmt && !values.tag)
       throw new UsageError("missing -t NAME:TAG (or use --dry-run)");
-    const quantize = choice<TQuantize>(values.quantize, QUANTIZE_VALUES, "quantize");
-    const optimize = choice<TOptimize>(values.optimize, OPTIMIZE_VALUES, "optimize");
+    const quantize = flagChoice<TQuantize>(values.quantize, QUANTIZE_VALUES, "quantize");
+    const optimize = flagChoice<TOptimize>(values.optimize, OPTIMIZE_VALUES, "optimize");
     const adv = values.advisories ? readAdvisories(values.advisories) : undefined;
 
     const parsed = parseDockerfileAi(text);

@@ -9,8 +9,7 @@ import {
   type TQuantize,
   type TTargetName,
 } from "@aitk/core/build/vocabulary";
-import { didYouMean } from "@aitk/core/build/suggest";
-import { parseFlags, requireFlag } from "../args";
+import { flagChoice, parseFlags, requireFlag } from "../args";
 import type { TCommand } from "../command";
 import { UsageError } from "../errors";
 
@@ -39,19 +38,6 @@ const FLAGS = {
   json: { type: "boolean", default: false },
 } as const;
 
-function oneOf<T extends string>(
-  value: string | undefined,
-  choices: readonly T[],
-  flag: string,
-): T | undefined {
-  if (value === undefined) return undefined;
-  if ((choices as readonly string[]).includes(value)) return value as T;
-  const s = didYouMean(value, choices);
-  throw new UsageError(
-    `unknown --${flag} "${value}"${s ? ` (did you mean ${s}?)` : ""}; choices: ${choices.join(", ")}`,
-  );
-}
-
 const command: TCommand = {
   name: "init",
   summary: "Scaffold Dockerfile.ai, aitk-deploy.yaml, config.json and tests/",
@@ -61,10 +47,10 @@ const command: TCommand = {
     const model = requireFlag(values.model, "model", "--model meta-llama/Llama-3.2-1B-instruct");
     const files = scaffoldProject({
       model,
-      quantize: oneOf<TQuantize>(values.quantize, QUANTIZE_VALUES, "quantize"),
-      platform: oneOf<TInitPlatform>(values.platform, INIT_PLATFORMS, "platform"),
-      target: oneOf<TTargetName>(values.target, TARGET_NAMES, "target"),
-      engine: oneOf<TEngineName>(values.engine, ENGINE_NAMES, "engine"),
+      quantize: flagChoice<TQuantize>(values.quantize, QUANTIZE_VALUES, "quantize"),
+      platform: flagChoice<TInitPlatform>(values.platform, INIT_PLATFORMS, "platform"),
+      target: flagChoice<TTargetName>(values.target, TARGET_NAMES, "target"),
+      engine: flagChoice<TEngineName>(values.engine, ENGINE_NAMES, "engine"),
     });
     const dir = resolve(values.dir ?? ".");
     const paths = Object.keys(files).sort();
