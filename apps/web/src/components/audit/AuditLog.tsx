@@ -6,6 +6,7 @@ import { type FormEvent, Fragment, type ReactNode, useState } from "react";
 import { errorMessage, useTRPC } from "@/trpc/client";
 import { diffJson, type TDiffRow } from "./diff";
 import { exportHref, filtersFromParams, filtersToParams, filtersToQuery } from "./filters";
+import { EmptyRow, THead } from "@/components/ui/table";
 
 const show = (v: unknown) => (v === undefined ? "" : JSON.stringify(v));
 
@@ -21,13 +22,7 @@ function DiffTable({ before, after }: { before: unknown; after: unknown }) {
   if (rows.length === 0) return <span className="muted">no details recorded</span>;
   return (
     <table className="small" data-testid="audit-diff">
-      <thead>
-        <tr>
-          <th>Field</th>
-          <th>Before</th>
-          <th>After</th>
-        </tr>
-      </thead>
+      <THead columns={["Field", "Before", "After"]} />
       <tbody>
         {rows.map((r) => (
           <tr key={r.path} data-kind={r.kind}>
@@ -198,16 +193,7 @@ export function AuditLog() {
         <div className="alert error">{errorMessage(q.error ?? facets.error)}</div>
       )}
       <table data-testid="audit-table">
-        <thead>
-          <tr>
-            <th>When</th>
-            <th>Actor</th>
-            <th>Action</th>
-            <th>Target</th>
-            <th>Change</th>
-            <th>IP</th>
-          </tr>
-        </thead>
+        <THead columns={["When", "Actor", "Action", "Target", "Change", "IP"]} />
         <tbody>
           {rows.map((r) => (
             <Fragment key={r.id}>
@@ -240,11 +226,9 @@ export function AuditLog() {
             </Fragment>
           ))}
           {rows.length === 0 && !q.isLoading && (
-            <tr>
-              <td colSpan={6} className="muted">
-                {formKey ? "Nothing matches these filters." : "Nothing recorded yet."}
-              </td>
-            </tr>
+            <EmptyRow span={6}>
+              {formKey ? "Nothing matches these filters." : "Nothing recorded yet."}
+            </EmptyRow>
           )}
         </tbody>
       </table>

@@ -5,6 +5,7 @@ import Link from "next/link";
 import { ago, Badge } from "@/components/forms";
 import { errorMessage, useTRPC } from "@/trpc/client";
 import { duration, size, statusKind } from "./format";
+import { EmptyRow, THead } from "@/components/ui/table";
 
 export function BuildsList() {
   const trpc = useTRPC();
@@ -30,18 +31,9 @@ export function BuildsList() {
       <div className="panel">
         {builds.error && <div className="alert error">{errorMessage(builds.error)}</div>}
         <table data-testid="builds-table">
-          <thead>
-            <tr>
-              <th>Tag</th>
-              <th>Status</th>
-              <th>Engine · target</th>
-              <th>Host</th>
-              <th>Duration</th>
-              <th>Size</th>
-              <th>CVEs</th>
-              <th>Created</th>
-            </tr>
-          </thead>
+          <THead
+            columns={["Tag", "Status", "Engine · target", "Host", "Duration", "Size", "CVEs", "Created"]}
+          />
           <tbody>
             {builds.data?.items.map((b) => (
               <tr key={b.id} data-build={b.id}>
@@ -71,11 +63,9 @@ export function BuildsList() {
               </tr>
             ))}
             {builds.data?.items.length === 0 && (
-              <tr>
-                <td colSpan={8} className="muted">
-                  No builds yet. <Link href="/builds/new">Start one from a Dockerfile.ai</Link>.
-                </td>
-              </tr>
+              <EmptyRow span={8}>
+                No builds yet. <Link href="/builds/new">Start one from a Dockerfile.ai</Link>.
+              </EmptyRow>
             )}
           </tbody>
         </table>

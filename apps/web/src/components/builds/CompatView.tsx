@@ -4,6 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Badge } from "@/components/forms";
 import { errorField, errorMessage, useTRPC } from "@/trpc/client";
+import { EmptyRow, THead } from "@/components/ui/table";
 
 const ENGINES = ["", "vllm", "tgi", "tensorrt-llm", "llama.cpp"] as const;
 
@@ -87,15 +88,15 @@ export function CompatView() {
       <div className="panel">
         <h2>Engines → PyTorch → CUDA → images → driver</h2>
         <table data-testid="compat-rows">
-          <thead>
-            <tr>
-              <th>Engine</th>
-              <th>Versions</th>
-              <th>PyTorch</th>
-              <th>CUDA paths (wheel · cuDNN · images · driver ≥)</th>
-              <th>Provenance</th>
-            </tr>
-          </thead>
+          <THead
+            columns={[
+              "Engine",
+              "Versions",
+              "PyTorch",
+              "CUDA paths (wheel · cuDNN · images · driver ≥)",
+              "Provenance",
+            ]}
+          />
           <tbody>
             {g?.rows.map((r) => (
               <tr key={`${r.engine}-${r.versions}`} data-engine={r.engine}>
@@ -138,13 +139,7 @@ export function CompatView() {
                 </td>
               </tr>
             ))}
-            {g?.rows.length === 0 && (
-              <tr>
-                <td colSpan={5} className="muted">
-                  Nothing matches these filters.
-                </td>
-              </tr>
-            )}
+            {g?.rows.length === 0 && <EmptyRow span={5}>Nothing matches these filters.</EmptyRow>}
           </tbody>
         </table>
       </div>
@@ -195,14 +190,7 @@ export function CompatView() {
         <div className="panel">
           <h2>PyTorch releases</h2>
           <table>
-            <thead>
-              <tr>
-                <th>torch</th>
-                <th>Python</th>
-                <th>CUDA (stable / experimental)</th>
-                <th>ROCm</th>
-              </tr>
-            </thead>
+            <THead columns={["torch", "Python", "CUDA (stable / experimental)", "ROCm"]} />
             <tbody>
               {g?.torch.map((t) => (
                 <tr key={t.torch}>

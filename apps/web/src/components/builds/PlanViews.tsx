@@ -1,6 +1,7 @@
 "use client";
 
 import { Badge } from "@/components/forms";
+import { THead } from "@/components/ui/table";
 
 type TWhy = { why?: string };
 type TResolution = {
@@ -127,14 +128,7 @@ export function SbomView({ sbom, fileName }: { sbom: unknown; fileName: string }
       </div>
       <div style={{ maxHeight: 320, overflowY: "auto" }}>
         <table>
-          <thead>
-            <tr>
-              <th>Type</th>
-              <th>Name</th>
-              <th>Version</th>
-              <th>Licence</th>
-            </tr>
-          </thead>
+          <THead columns={["Type", "Name", "Version", "Licence"]} />
           <tbody>
             {components.map((c, i) => (
               // biome-ignore lint/suspicious/noArrayIndexKey: components may share a name
@@ -181,15 +175,7 @@ export function ScanView({ scan }: { scan: unknown }) {
       </p>
       {vulns.length > 0 && (
         <table>
-          <thead>
-            <tr>
-              <th>Advisory</th>
-              <th>Severity</th>
-              <th>Package</th>
-              <th>Fixed in</th>
-              <th>Summary</th>
-            </tr>
-          </thead>
+          <THead columns={["Advisory", "Severity", "Package", "Fixed in", "Summary"]} />
           <tbody>
             {vulns.map((v) => (
               <tr key={`${v.id}-${v.package}-${v.version}`}>

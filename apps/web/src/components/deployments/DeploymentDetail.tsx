@@ -8,6 +8,7 @@ import { ago, Badge } from "@/components/forms";
 import { errorMessage, useTRPC } from "@/trpc/client";
 import { download, stateKind } from "./format";
 import { ReplicaLogs } from "./ReplicaLogs";
+import { EmptyRow, THead } from "@/components/ui/table";
 
 const RUNNING = new Set(["pending", "rolling_out"]);
 
@@ -85,18 +86,18 @@ export function DeploymentDetail({ id }: { id: string }) {
           {latest.error && <div className="alert error small">{latest.error}</div>}
           <div style={{ overflowX: "auto" }}>
             <table>
-              <thead>
-                <tr>
-                  <th>Target</th>
-                  <th>Platform · host</th>
-                  <th>State</th>
-                  <th>Strategy</th>
-                  <th>Progress</th>
-                  <th>Traffic to new</th>
-                  <th>Healthy</th>
-                  <th>Gates</th>
-                </tr>
-              </thead>
+              <THead
+                columns={[
+                  "Target",
+                  "Platform · host",
+                  "State",
+                  "Strategy",
+                  "Progress",
+                  "Traffic to new",
+                  "Healthy",
+                  "Gates",
+                ]}
+              />
               <tbody>
                 {Object.entries(latest.targets).map(([name, t]) => (
                   <tr key={name} data-target={name}>
@@ -145,17 +146,7 @@ export function DeploymentDetail({ id }: { id: string }) {
       <div className="panel" data-testid="replicas">
         <h3>Replicas</h3>
         <table>
-          <thead>
-            <tr>
-              <th>Replica</th>
-              <th>Target</th>
-              <th>Revision</th>
-              <th>Status</th>
-              <th>Host · URL</th>
-              <th>Weight</th>
-              <th>Logs</th>
-            </tr>
-          </thead>
+          <THead columns={["Replica", "Target", "Revision", "Status", "Host · URL", "Weight", "Logs"]} />
           <tbody>
             {d.replicaList.map((r) => (
               <tr key={r.id} data-replica={r.name}>
@@ -181,13 +172,7 @@ export function DeploymentDetail({ id }: { id: string }) {
                 </td>
               </tr>
             ))}
-            {d.replicaList.length === 0 && (
-              <tr>
-                <td colSpan={7} className="muted">
-                  No replicas running.
-                </td>
-              </tr>
-            )}
+            {d.replicaList.length === 0 && <EmptyRow span={7}>No replicas running.</EmptyRow>}
           </tbody>
         </table>
         {logsOf && <ReplicaLogs deploymentId={id} replicaId={logsOf} />}
@@ -196,16 +181,7 @@ export function DeploymentDetail({ id }: { id: string }) {
       <div className="panel" data-testid="revisions">
         <h3>Revision history</h3>
         <table>
-          <thead>
-            <tr>
-              <th>#</th>
-              <th>Status</th>
-              <th>Strategy</th>
-              <th>Image</th>
-              <th>Created</th>
-              <th />
-            </tr>
-          </thead>
+          <THead columns={["#", "Status", "Strategy", "Image", "Created", ""]} />
           <tbody>
             {d.revisions.map((r) => (
               <tr key={r.id} data-revision={r.number}>

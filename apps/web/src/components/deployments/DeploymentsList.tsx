@@ -7,6 +7,7 @@ import { useState } from "react";
 import { ago, Badge } from "@/components/forms";
 import { errorMessage, useTRPC } from "@/trpc/client";
 import { STRATEGY_CHOICES, stateKind } from "./format";
+import { EmptyRow, THead } from "@/components/ui/table";
 
 const EXAMPLE = `apiVersion: aitk/v1
 kind: AIDeployment
@@ -103,17 +104,7 @@ export function DeploymentsList() {
       <div className="panel">
         {list.error && <div className="alert error">{errorMessage(list.error)}</div>}
         <table data-testid="deployments-table">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Status</th>
-              <th>Model</th>
-              <th>Targets</th>
-              <th>Replicas</th>
-              <th>Revision</th>
-              <th>Updated</th>
-            </tr>
-          </thead>
+          <THead columns={["Name", "Status", "Model", "Targets", "Replicas", "Revision", "Updated"]} />
           <tbody>
             {list.data?.items.map((d) => (
               <tr key={d.id} data-deployment={d.name}>
@@ -144,12 +135,10 @@ export function DeploymentsList() {
               </tr>
             ))}
             {list.data?.items.length === 0 && (
-              <tr>
-                <td colSpan={7} className="muted">
-                  No deployments yet: paste an aitk-deploy.yaml above, or run{" "}
-                  <span className="mono">npx aitk deploy -f aitk-deploy.yaml --all</span>.
-                </td>
-              </tr>
+              <EmptyRow span={7}>
+                No deployments yet: paste an aitk-deploy.yaml above, or run{" "}
+                <span className="mono">npx aitk deploy -f aitk-deploy.yaml --all</span>.
+              </EmptyRow>
             )}
           </tbody>
         </table>

@@ -6,6 +6,7 @@ import { type FormEvent, useEffect, useState } from "react";
 import { ago, Badge, Field, FormError, invalid } from "@/components/forms";
 import { errorMessage, useTRPC } from "@/trpc/client";
 import { CopyButton, Snippets } from "./Snippets";
+import { EmptyRow, THead } from "@/components/ui/table";
 
 const FIELDS = ["name", "upstreamUrl", "upstreamApiKey", "upstreamModel"];
 const ms = (v: number | null) => (v == null ? "—" : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v} ms`);
@@ -110,18 +111,9 @@ export function GatewayDashboard({ gatewayUrl }: { gatewayUrl: string }) {
           </div>
         )}
         <table data-testid="gateway-models">
-          <thead>
-            <tr>
-              <th>Model</th>
-              <th>Endpoints</th>
-              <th>Requests</th>
-              <th>p50 / p95</th>
-              <th>TTFT p50</th>
-              <th>In flight</th>
-              <th>Status</th>
-              <th />
-            </tr>
-          </thead>
+          <THead
+            columns={["Model", "Endpoints", "Requests", "p50 / p95", "TTFT p50", "In flight", "Status", ""]}
+          />
           <tbody>
             {models.map((m) => (
               <tr key={m.id} data-model={m.name}>
@@ -201,11 +193,7 @@ export function GatewayDashboard({ gatewayUrl }: { gatewayUrl: string }) {
               </tr>
             ))}
             {overview.data && models.length === 0 && (
-              <tr>
-                <td colSpan={8} className="muted">
-                  No models yet: register an upstream below or deploy a model.
-                </td>
-              </tr>
+              <EmptyRow span={8}>No models yet: register an upstream below or deploy a model.</EmptyRow>
             )}
           </tbody>
         </table>

@@ -10,6 +10,7 @@ import { errorMessage, useTRPC } from "@/trpc/client";
 import { SimCharts } from "./Charts";
 import { int, parseList } from "./format";
 import { Verdicts } from "./Verdict";
+import { EmptyRow, THead } from "@/components/ui/table";
 
 type TForm = {
   devices: string[];
@@ -370,14 +371,7 @@ export function SimulateView() {
       <div className="panel">
         <h2>Background sweeps</h2>
         <table data-testid="sim-list">
-          <thead>
-            <tr>
-              <th>Sweep</th>
-              <th>Points</th>
-              <th>Status</th>
-              <th>Created</th>
-            </tr>
-          </thead>
+          <THead columns={["Sweep", "Points", "Status", "Created"]} />
           <tbody>
             {recent.data?.items.map((s) => (
               <tr key={s.id} className={s.id === simId ? "selected" : ""}>
@@ -392,11 +386,7 @@ export function SimulateView() {
               </tr>
             ))}
             {recent.data?.items.length === 0 && (
-              <tr>
-                <td colSpan={4} className="muted">
-                  None yet: sweeps over {limit} points run here.
-                </td>
-              </tr>
+              <EmptyRow span={4}>None yet: sweeps over {limit} points run here.</EmptyRow>
             )}
           </tbody>
         </table>

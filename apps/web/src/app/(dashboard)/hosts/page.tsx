@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { ago, Badge, Field, FormError, invalid } from "@/components/forms";
 import { errorMessage, useTRPC } from "@/trpc/client";
+import { EmptyRow, THead } from "@/components/ui/table";
 
 type THealthInfo = {
   ok?: boolean;
@@ -167,15 +168,7 @@ function Containers({ hostId }: { hostId: string }) {
       {containers.error && <div className="alert error">{errorMessage(containers.error)}</div>}
       {containers.isLoading && <p className="muted">Loading…</p>}
       <table>
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Image</th>
-            <th>State</th>
-            <th>Status</th>
-            <th>Ports</th>
-          </tr>
-        </thead>
+        <THead columns={["Name", "Image", "State", "Status", "Ports"]} />
         <tbody>
           {containers.data?.map((c) => (
             <tr key={c.id} className={selected === c.id ? "selected" : ""}>
@@ -196,13 +189,7 @@ function Containers({ hostId }: { hostId: string }) {
               </td>
             </tr>
           ))}
-          {containers.data?.length === 0 && (
-            <tr>
-              <td colSpan={5} className="muted">
-                No containers on this host.
-              </td>
-            </tr>
-          )}
+          {containers.data?.length === 0 && <EmptyRow span={5}>No containers on this host.</EmptyRow>}
         </tbody>
       </table>
       {selected && (
@@ -257,16 +244,7 @@ export default function HostsPage() {
           <div className="alert error">{errorMessage(hosts.error ?? check.error ?? remove.error)}</div>
         )}
         <table data-testid="hosts-table">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Endpoint</th>
-              <th>Health</th>
-              <th>Report</th>
-              <th>Checked</th>
-              <th />
-            </tr>
-          </thead>
+          <THead columns={["Name", "Endpoint", "Health", "Report", "Checked", ""]} />
           <tbody>
             {hosts.data?.map((h) => (
               <tr key={h.id} data-host={h.name} className={selected === h.id ? "selected" : ""}>
@@ -307,13 +285,7 @@ export default function HostsPage() {
                 </td>
               </tr>
             ))}
-            {hosts.data?.length === 0 && (
-              <tr>
-                <td colSpan={6} className="muted">
-                  No hosts yet. Register one below.
-                </td>
-              </tr>
-            )}
+            {hosts.data?.length === 0 && <EmptyRow span={6}>No hosts yet. Register one below.</EmptyRow>}
           </tbody>
         </table>
       </div>

@@ -6,6 +6,7 @@ import { type FormEvent, Suspense } from "react";
 import { ago, Badge, Field, FormError, invalid } from "@/components/forms";
 import { errorMessage, useTRPC } from "@/trpc/client";
 import { JobLive } from "./JobLive";
+import { EmptyRow, THead } from "@/components/ui/table";
 
 function JobsView() {
   const trpc = useTRPC();
@@ -84,17 +85,7 @@ function JobsView() {
         <h2>Recent jobs</h2>
         {jobs.error && <div className="alert error">{errorMessage(jobs.error)}</div>}
         <table data-testid="jobs-table">
-          <thead>
-            <tr>
-              <th>Job</th>
-              <th>Kind</th>
-              <th>State</th>
-              <th>Progress</th>
-              <th>Attempts</th>
-              <th>Created</th>
-              <th>Error</th>
-            </tr>
-          </thead>
+          <THead columns={["Job", "Kind", "State", "Progress", "Attempts", "Created", "Error"]} />
           <tbody>
             {jobs.data?.items.map((j) => (
               <tr key={j.id} className={selected === j.id ? "selected" : ""}>
@@ -126,13 +117,7 @@ function JobsView() {
                 <td className="small field-error">{j.error}</td>
               </tr>
             ))}
-            {jobs.data?.items.length === 0 && (
-              <tr>
-                <td colSpan={7} className="muted">
-                  No jobs yet.
-                </td>
-              </tr>
-            )}
+            {jobs.data?.items.length === 0 && <EmptyRow span={7}>No jobs yet.</EmptyRow>}
           </tbody>
         </table>
       </div>

@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { ago, Field, FormError, invalid } from "@/components/forms";
 import { errorMessage, useTRPC } from "@/trpc/client";
+import { EmptyRow, THead } from "@/components/ui/table";
 
 const ROLES = ["owner", "admin", "member", "viewer"] as const;
 type TRole = (typeof ROLES)[number];
@@ -114,15 +115,7 @@ function Members({ isAdmin }: { isAdmin: boolean }) {
       <h2>Members</h2>
       {err && <div className="alert error">{errorMessage(err)}</div>}
       <table>
-        <thead>
-          <tr>
-            <th>Email</th>
-            <th>Name</th>
-            <th>Role</th>
-            <th>Joined</th>
-            <th />
-          </tr>
-        </thead>
+        <THead columns={["Email", "Name", "Role", "Joined", ""]} />
         <tbody>
           {members.data?.map((m) => (
             <tr key={m.id}>
@@ -216,14 +209,7 @@ function Invites() {
       )}
       {revoke.error && <div className="alert error">{errorMessage(revoke.error)}</div>}
       <table style={{ marginTop: 10 }}>
-        <thead>
-          <tr>
-            <th>Email</th>
-            <th>Role</th>
-            <th>Expires</th>
-            <th />
-          </tr>
-        </thead>
+        <THead columns={["Email", "Role", "Expires", ""]} />
         <tbody>
           {invites.data?.map((i) => (
             <tr key={i.id}>
@@ -237,13 +223,7 @@ function Invites() {
               </td>
             </tr>
           ))}
-          {invites.data?.length === 0 && (
-            <tr>
-              <td colSpan={4} className="muted">
-                No pending invites.
-              </td>
-            </tr>
-          )}
+          {invites.data?.length === 0 && <EmptyRow span={4}>No pending invites.</EmptyRow>}
         </tbody>
       </table>
     </div>

@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { ago, Badge, Field, FormError, invalid } from "@/components/forms";
 import { errorMessage, useTRPC } from "@/trpc/client";
+import { EmptyRow, THead } from "@/components/ui/table";
 
 const SCOPES = [
   ["inference", "Inference (gateway)"],
@@ -109,18 +110,7 @@ export default function ApiKeysPage() {
         {revoke.error && <div className="alert error">{errorMessage(revoke.error)}</div>}
         {keys.error && <div className="alert error">{errorMessage(keys.error)}</div>}
         <table data-testid="keys-table">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Prefix</th>
-              <th>Scopes</th>
-              <th>Created</th>
-              <th>Last used</th>
-              <th>Expires</th>
-              <th>Status</th>
-              <th />
-            </tr>
-          </thead>
+          <THead columns={["Name", "Prefix", "Scopes", "Created", "Last used", "Expires", "Status", ""]} />
           <tbody>
             {keys.data?.map((k) => (
               <tr key={k.id}>
@@ -162,13 +152,7 @@ export default function ApiKeysPage() {
                 </td>
               </tr>
             ))}
-            {keys.data?.length === 0 && (
-              <tr>
-                <td colSpan={8} className="muted">
-                  No keys yet.
-                </td>
-              </tr>
-            )}
+            {keys.data?.length === 0 && <EmptyRow span={8}>No keys yet.</EmptyRow>}
           </tbody>
         </table>
       </div>
