@@ -4,7 +4,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { generateApiKey, hashApiKey } from "@aitk/core/crypto/apiKeys";
+import { parseStripeConfig } from "@aitk/core/billing/stripeConfig";
 import { createPrisma } from "@aitk/db";
+import { createStripe, ensureCustomer, ensureMeters } from "@aitk/db/billing/stripe";
 import { DEFAULT_ADMIN_EMAIL, seedDemo } from "@aitk/db/seed";
 
 const env = process.env;
@@ -34,7 +36,9 @@ try {
     adminEmail: email,
     adminPassword: password,
   });
-  const previous = existsSync(demoPath) ? (JSON.parse(readFileSync(demoPath, "utf8")) as { apiKey?: string }) : {};
+  const previous = existsSync(demoPath)
+    ? (JSON.parse(readFileSync(demoPath, "utf8")) as { apiKey?: string })
+    : {};
   let apiKey = seeded.apiKey ?? previous.apiKey ?? null;
   const usable =
     apiKey &&
@@ -56,6 +60,15 @@ try {
     });
     apiKey = fresh.key;
   }
+  // With Stripe configured (the demo stack runs the emulator), the demo org gets its customer and the
+  // two meters now, so anyone can read the meter event summaries with stripe-node right away.
+  const stripeCfg = parseStripeConfig({ secretKey: env.STRIPE_SECRET_KEY, apiBase: env.STRIPE_API_BASE });
+  let stripeCustomerId: string | null = null;
+  if (stripeCfg) {
+    const stripe = createStripe(stripeCfg, { maxNetworkRetries: 2 });
+    stripeCustomerId = await ensureCustomer(prisma, stripe, seeded.orgId);
+    await ensureMeters(stripe);
+  }
   const demo = {
     dashboardUrl: env.NEXTAUTH_URL ?? `http://${host}:${webPort}`,
     gatewayUrl,
@@ -64,6 +77,13 @@ try {
     password,
     apiKey,
     orgId: seeded.orgId,
+    ...(stripeCfg
+      ? {
+          stripeApiBase: env.STRIPE_API_BASE ?? "https://api.stripe.com",
+          stripeSecretKey: stripeCfg.secretKey,
+          stripeCustomerId,
+        }
+      : {}),
   };
   mkdirSync(stateDir, { recursive: true });
   writeFileSync(demoPath, `${JSON.stringify(demo, null, 2)}\n`, { mode: 0o600 });
