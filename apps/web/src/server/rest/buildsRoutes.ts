@@ -3,8 +3,7 @@ import { z } from "zod";
 import * as builds from "../services/builds";
 import * as compat from "../services/compat";
 import { defineRoute } from "./handler";
-
-const ZIdParams = z.object({ id: z.string().min(1).max(64) });
+import { ZIdParams, ZPage } from "./schemas";
 
 export const createBuild = defineRoute({
   method: "POST",
@@ -39,7 +38,7 @@ export const listBuilds = defineRoute({
   tag: "builds",
   minRole: "viewer",
   query: builds.ZListBuilds,
-  response: z.object({ items: z.array(builds.ZBuildSummary), nextCursor: z.string().nullable() }),
+  response: ZPage(builds.ZBuildSummary),
   handler: (ctx, { query }) => builds.listBuilds(ctx, query),
 });
 

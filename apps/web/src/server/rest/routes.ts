@@ -12,12 +12,9 @@ import { deploymentsRoutes } from "../../app/api/v1/deployments/_routes";
 import { auditRoutes } from "./auditRoutes";
 import { buildsRoutes } from "./buildsRoutes";
 import { defineRoute, type TAnyRouteDef } from "./handler";
+import { ZIdParams, ZPage } from "./schemas";
 import { simulateRoutes } from "./simulateRoutes";
 import { usageRoutes } from "./usageRoutes";
-
-const ZIdParams = z.object({ id: z.string().min(1).max(64) });
-const page = <T extends z.ZodType>(item: T) =>
-  z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 
 export const me = defineRoute({
   method: "GET",
@@ -146,7 +143,7 @@ export const listJobs = defineRoute({
   tag: "jobs",
   minRole: "viewer",
   query: jobs.ZListJobs,
-  response: page(jobs.ZJob),
+  response: ZPage(jobs.ZJob),
   handler: (ctx, { query }) => jobs.listJobs(ctx, query),
 });
 
@@ -289,7 +286,7 @@ export const listAuditLog = defineRoute({
   tag: "audit",
   minRole: "admin",
   query: audit.ZAuditQuery,
-  response: page(audit.ZAuditEntry),
+  response: ZPage(audit.ZAuditEntry),
   handler: (ctx, { query }) => audit.listAudit(ctx, query),
 });
 

@@ -2,8 +2,7 @@
 import { z } from "zod";
 import * as simulate from "../services/simulate";
 import { defineRoute } from "./handler";
-
-const ZIdParams = z.object({ id: z.string().min(1).max(64) });
+import { ZIdParams, ZPage } from "./schemas";
 
 const ZScenarioDoc = z.toJSONSchema(simulate.ZRunSimulation, { io: "input", unrepresentable: "any" }) as {
   properties?: { scenarios?: { items?: unknown } };
@@ -73,7 +72,7 @@ export const listSimulations = defineRoute({
   tag: "simulate",
   minRole: "viewer",
   query: simulate.ZListSimulations,
-  response: z.object({ items: z.array(simulate.ZSimulation), nextCursor: z.string().nullable() }),
+  response: ZPage(simulate.ZSimulation),
   handler: (ctx, { query }) => simulate.listSimulations(ctx, query),
 });
 

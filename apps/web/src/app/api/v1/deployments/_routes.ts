@@ -3,8 +3,8 @@
 import { z } from "zod";
 import { defineRoute } from "../../../../server/rest/handler";
 import * as deployments from "../../../../server/services/deployments";
+import { ZIdParams } from "../../../../server/rest/schemas";
 
-const ZId = z.object({ id: z.string().min(1).max(64) });
 const ZTargetsQuery = z.object({
   target: z.string().max(63).optional().describe("Only this target's files"),
 });
@@ -66,7 +66,7 @@ export const getDeployment = defineRoute({
   summary: "One deployment: spec, per-target rollout state, replicas (status, host, weight), revisions",
   tag: "deployments",
   minRole: "viewer",
-  params: ZId,
+  params: ZIdParams,
   response: deployments.ZDeployment,
   handler: (ctx, { params }) => deployments.getDeployment(ctx, params.id),
 });
@@ -78,7 +78,7 @@ export const applyDeployment = defineRoute({
   summary: "Roll the stored spec out again as a new revision (optionally some targets, another strategy)",
   tag: "deployments",
   minRole: "member",
-  params: ZId,
+  params: ZIdParams,
   body: deployments.ZApplyDeployment,
   response: deployments.ZApplyOut,
   status: 202,
@@ -92,7 +92,7 @@ export const listRevisions = defineRoute({
   summary: "Revision history, newest first, with each target's rollout outcome",
   tag: "deployments",
   minRole: "viewer",
-  params: ZId,
+  params: ZIdParams,
   response: z.object({ items: z.array(deployments.ZRevision) }),
   handler: (ctx, { params }) => deployments.listRevisions(ctx, params.id),
 });
@@ -104,7 +104,7 @@ export const rollbackDeployment = defineRoute({
   summary: "Re-apply an older revision's spec as a new revision",
   tag: "deployments",
   minRole: "member",
-  params: ZId,
+  params: ZIdParams,
   body: deployments.ZRollback,
   response: deployments.ZApplyOut,
   status: 202,
@@ -118,7 +118,7 @@ export const renderStoredDeployment = defineRoute({
   summary: "The stored spec's rendered files per target (JSON map of path → content)",
   tag: "deployments",
   minRole: "viewer",
-  params: ZId,
+  params: ZIdParams,
   query: ZTargetsQuery,
   response: deployments.ZRendered,
   handler: (ctx, { params, query }) =>
@@ -132,7 +132,7 @@ export const deploymentCost = defineRoute({
   summary: "Monthly cost estimate per target from the GPU price table (on-demand + spot)",
   tag: "deployments",
   minRole: "viewer",
-  params: ZId,
+  params: ZIdParams,
   response: z.record(z.string(), z.unknown()),
   handler: (ctx, { params }) => deployments.deploymentCost(ctx, params.id),
 });
@@ -144,7 +144,7 @@ export const replicaLogs = defineRoute({
   summary: "The last lines of a replica's container log (from its Docker host)",
   tag: "deployments",
   minRole: "viewer",
-  params: ZId.extend({ replicaId: z.string().min(1).max(64) }),
+  params: ZIdParams.extend({ replicaId: z.string().min(1).max(64) }),
   query: z.object({ tail: z.coerce.number().int().min(1).max(5000).default(200) }),
   response: deployments.ZLogLines,
   handler: (ctx, { params, query }) => deployments.replicaLogs(ctx, params.id, params.replicaId, query.tail),
