@@ -1,19 +1,15 @@
 import type { IncomingMessage } from "node:http";
 import { ApiError, badRequest } from "./errors";
 
+const tooLarge = (maxBytes: number) =>
+  new ApiError(413, "invalid_request_error", `Request body exceeds ${maxBytes} bytes`, "request_too_large");
+
 /** Reads the whole request body (bounded) into one Buffer. */
 export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers["content-length"]);
     if (declared > maxBytes) {
-      reject(
-        new ApiError(
-          413,
-          "invalid_request_error",
-          `Request body exceeds ${maxBytes} bytes`,
-          "request_too_large",
-        ),
-      );
+      reject(tooLarge(maxBytes));
       req.resume();
       return;
     }
@@ -22,14 +18,7 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
     req.on("data", (c: Buffer) => {
       size += c.length;
       if (size > maxBytes) {
-        reject(
-          new ApiError(
-            413,
-            "invalid_request_error",
-            `Request body exceeds ${maxBytes} bytes`,
-            "request_too_large",
-          ),
-        );
+        reject(tooLarge(maxBytes));
         req.destroy();
         return;
       }
