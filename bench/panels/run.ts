@@ -7,7 +7,7 @@
 // Goal: every panel query ≤ 200 ms. Prints one line per query and range (median / p95 of --runs).
 import { createTestDatabase } from "@aitk/db/testing";
 import { resolveRange } from "@aitk/core/billing/timeRange";
-import { rollupUpsertSql } from "../../apps/worker/src/processors/usage-rollup-run";
+import { rollupHourUpsertSql, rollupUpsertSql } from "../../apps/worker/src/processors/usage-rollup-run";
 import { dashboard, panelQueries } from "../../apps/web/src/server/services/usage";
 
 const args = new Map(
@@ -74,19 +74,19 @@ try {
   for (let d = 0; d <= DAYS; d++) {
     const from = new Date(now - spanMs + d * 86_400_000);
     const to = new Date(now - spanMs + (d + 1) * 86_400_000);
-    await prisma.$executeRawUnsafe(
-      rollupUpsertSql(`SELECT DISTINCT "orgId", date_trunc('minute', "createdAt") AS m FROM "UsageEvent"
-        WHERE "createdAt" >= $1 AND "createdAt" < $2`),
-      from,
-      to,
-    );
+    const touched = `SELECT DISTINCT "orgId", date_trunc('minute', "createdAt") AS m FROM "UsageEvent"
+        WHERE "createdAt" >= $1 AND "createdAt" < $2`;
+    await prisma.$executeRawUnsafe(rollupUpsertSql(touched), from, to);
+    await prisma.$executeRawUnsafe(rollupHourUpsertSql(touched), from, to);
   }
   await prisma.$executeRawUnsafe(`ANALYZE "UsageRollup"`);
-  const [counts] = await prisma.$queryRawUnsafe<{ events: bigint; rollups: bigint }[]>(
-    `SELECT (SELECT count(*) FROM "UsageEvent") AS events, (SELECT count(*) FROM "UsageRollup") AS rollups`,
+  await prisma.$executeRawUnsafe(`ANALYZE "UsageRollupHour"`);
+  const [counts] = await prisma.$queryRawUnsafe<{ events: bigint; rollups: bigint; hours: bigint }[]>(
+    `SELECT (SELECT count(*) FROM "UsageEvent") AS events, (SELECT count(*) FROM "UsageRollup") AS rollups,
+      (SELECT count(*) FROM "UsageRollupHour") AS hours`,
   );
   log(
-    `seeded ${Number(counts!.events).toLocaleString()} events → ${Number(counts!.rollups).toLocaleString()} rollup rows`,
+    `seeded ${Number(counts!.events).toLocaleString()} events → ${Number(counts!.rollups).toLocaleString()} minute + ${Number(counts!.hours).toLocaleString()} hour rollup rows`,
   );
 
   const orgId = orgIds[0]!;

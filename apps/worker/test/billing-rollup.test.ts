@@ -92,6 +92,15 @@ describe("usage rollups", () => {
     expect(p50).toBeGreaterThan(exact * 0.5);
     expect(p50).toBeLessThan(exact * 2);
 
+    // Hourly rollups hold the same sums as the minute rows.
+    const hours = await prisma.usageRollupHour.aggregate({
+      where: { orgId: org.id },
+      _sum: { requests: true, promptTokens: true, costPicoUsd: true },
+    });
+    expect(hours._sum.requests).toBe(300);
+    expect(hours._sum.promptTokens).toBe(sums._sum.promptTokens);
+    expect(hours._sum.costPicoUsd).toBe(sums._sum.costPicoUsd);
+
     // Re-running changes nothing.
     await runRollup(prisma);
     expect(await snapshot(org.id)).toEqual(first);
@@ -106,6 +115,11 @@ describe("usage rollups", () => {
     await runRollup(prisma);
     const after = await prisma.usageRollup.aggregate({ where: { orgId: org.id }, _sum: { requests: true } });
     expect(after._sum.requests).toBe(301);
+    const afterHours = await prisma.usageRollupHour.aggregate({
+      where: { orgId: org.id },
+      _sum: { requests: true },
+    });
+    expect(afterHours._sum.requests).toBe(301);
   });
 
   it("retention deletes raw events past the org's window and keeps rollups", async () => {

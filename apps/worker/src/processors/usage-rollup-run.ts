@@ -57,6 +57,35 @@ ON CONFLICT ("orgId", minute, model, "apiKeyId") DO UPDATE SET
   "ttftMsSum" = EXCLUDED."ttftMsSum"`;
 }
 
+const sumArr = (col: string, n: number) =>
+  `ARRAY[${Array.from({ length: n }, (_, i) => `coalesce(sum(r."${col}"[${i + 1}]), 0)`).join(", ")}]::int[]`;
+
+/** Hours containing the touched minutes, recomputed from the minute rollups (idempotent). */
+export function rollupHourUpsertSql(touchedSql: string): string {
+  return `
+WITH touched AS (${touchedSql}),
+hrs AS (SELECT DISTINCT "orgId", date_trunc('hour', m) AS h FROM touched)
+INSERT INTO "UsageRollupHour" ("orgId", hour, model, "apiKeyId", requests, errors, "rateLimited",
+  "promptTokens", "completionTokens", "costPicoUsd", "ttftBuckets", "latencyBuckets", "durationMsSum", "ttftMsSum")
+SELECT hrs."orgId", hrs.h, a.*
+FROM hrs CROSS JOIN LATERAL (
+  SELECT r.model, r."apiKeyId", sum(r.requests)::int, sum(r.errors)::int, sum(r."rateLimited")::int,
+    sum(r."promptTokens")::bigint, sum(r."completionTokens")::bigint, sum(r."costPicoUsd")::bigint,
+    ${sumArr("ttftBuckets", TTFT_BUCKETS_SECONDS.length + 1)},
+    ${sumArr("latencyBuckets", LATENCY_BUCKETS_SECONDS.length + 1)},
+    sum(r."durationMsSum")::bigint, sum(r."ttftMsSum")::bigint
+  FROM "UsageRollup" r
+  WHERE r."orgId" = hrs."orgId" AND r.minute >= hrs.h AND r.minute < hrs.h + interval '1 hour'
+  GROUP BY r.model, r."apiKeyId"
+) a
+ON CONFLICT ("orgId", hour, model, "apiKeyId") DO UPDATE SET
+  requests = EXCLUDED.requests, errors = EXCLUDED.errors, "rateLimited" = EXCLUDED."rateLimited",
+  "promptTokens" = EXCLUDED."promptTokens", "completionTokens" = EXCLUDED."completionTokens",
+  "costPicoUsd" = EXCLUDED."costPicoUsd", "ttftBuckets" = EXCLUDED."ttftBuckets",
+  "latencyBuckets" = EXCLUDED."latencyBuckets", "durationMsSum" = EXCLUDED."durationMsSum",
+  "ttftMsSum" = EXCLUDED."ttftMsSum"`;
+}
+
 export type TRollupResult = { from: string; to: string; rows: number; ms: number };
 
 export async function runRollup(
@@ -71,6 +100,7 @@ export async function runRollup(
   const touched = `SELECT DISTINCT "orgId", date_trunc('minute', "createdAt") AS m FROM "UsageEvent"
     WHERE "ingestedAt" > $1 AND "ingestedAt" <= $2`;
   const rows = await prisma.$executeRawUnsafe(rollupUpsertSql(touched), from, to);
+  if (rows > 0) await prisma.$executeRawUnsafe(rollupHourUpsertSql(touched), from, to);
   await prisma.jobCursor.upsert({ where: { name }, create: { name, at: to }, update: { at: to } });
   return { from: from.toISOString(), to: to.toISOString(), rows, ms: Date.now() - started };
 }

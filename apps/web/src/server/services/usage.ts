@@ -71,13 +71,27 @@ const toAgg = (r: TRawAgg): TAggRow => ({
   latencyBuckets: (r.latencyBuckets ?? []).map(Number),
 });
 
-function where(orgId: string, from: Date, to: Date, q: { model?: string; apiKeyId?: string }) {
-  return Prisma.sql`"orgId" = ${orgId} AND minute >= ${from} AND minute < ${to}
+function where(
+  col: Prisma.Sql,
+  orgId: string,
+  from: Date,
+  to: Date,
+  q: { model?: string; apiKeyId?: string },
+) {
+  return Prisma.sql`"orgId" = ${orgId} AND ${col} >= ${from} AND ${col} < ${to}
     ${q.model ? Prisma.sql`AND model = ${q.model}` : Prisma.empty}
     ${q.apiKeyId !== undefined ? Prisma.sql`AND "apiKeyId" = ${q.apiKeyId === "none" ? "" : q.apiKeyId}` : Prisma.empty}`;
 }
 
-/** The SQL behind each panel, exported for bench/panels. */
+const MINUTE = { table: Prisma.raw('"UsageRollup"'), col: Prisma.raw("minute") };
+const HOUR = { table: Prisma.raw('"UsageRollupHour"'), col: Prisma.raw("hour") };
+const HOUR_MS = 3_600_000;
+
+/**
+ * The SQL behind each panel, exported for bench/panels. Steps of an hour or more read the hourly
+ * rollups (the range then starts at the hour containing `from`); finer steps read the minute rollups.
+ * Revenue by day and today's revenue always come from the hourly ones.
+ */
 export function panelQueries(
   orgId: string,
   from: Date,
@@ -85,26 +99,28 @@ export function panelQueries(
   stepMs: number,
   q: { model?: string; apiKeyId?: string } = {},
 ) {
-  const w = where(orgId, from, to, q);
+  const src = stepMs >= HOUR_MS ? HOUR : MINUTE;
+  const start = src === HOUR ? new Date(Math.floor(from.getTime() / HOUR_MS) * HOUR_MS) : from;
+  const w = where(src.col, orgId, start, to, q);
   const step = Prisma.raw(String(stepMs / 1000));
-  const bucket = Prisma.sql`(floor(extract(epoch from minute) / ${step}) * ${step} * 1000)::bigint`;
+  const bucket = Prisma.sql`(floor(extract(epoch from ${src.col}) / ${step}) * ${step} * 1000)::bigint`;
   const dayStart = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000);
   const revenueFrom = new Date(Math.min(from.getTime(), Date.now() - 13 * 86_400_000));
   const revenueFromDay = new Date(Math.floor(revenueFrom.getTime() / 86_400_000) * 86_400_000);
   return {
-    series: Prisma.sql`SELECT ${bucket} AS t, ${AGG} FROM "UsageRollup" WHERE ${w} GROUP BY 1 ORDER BY 1`,
+    series: Prisma.sql`SELECT ${bucket} AS t, ${AGG} FROM ${src.table} WHERE ${w} GROUP BY 1 ORDER BY 1`,
     byModelSeries: Prisma.sql`SELECT ${bucket} AS t, model, coalesce(sum(requests), 0)::bigint AS requests,
       coalesce(sum("promptTokens"), 0)::bigint AS "promptTokens", coalesce(sum("completionTokens"), 0)::bigint AS "completionTokens"
-      FROM "UsageRollup" WHERE ${w} GROUP BY 1, 2 ORDER BY 1`,
-    byModel: Prisma.sql`SELECT model, ${AGG} FROM "UsageRollup" WHERE ${w} GROUP BY model ORDER BY sum("costPicoUsd") DESC, model LIMIT 100`,
-    byKey: Prisma.sql`SELECT "apiKeyId", ${AGG} FROM "UsageRollup" WHERE ${w} GROUP BY "apiKeyId" ORDER BY sum(requests) DESC LIMIT 100`,
-    models: Prisma.sql`SELECT DISTINCT model FROM "UsageRollup" WHERE "orgId" = ${orgId}
-      AND minute >= ${new Date(Math.min(from.getTime(), Date.now() - 86_400_000))} AND minute < ${to} LIMIT 100`,
-    revenueToday: Prisma.sql`SELECT coalesce(sum("costPicoUsd"), 0)::bigint AS cost FROM "UsageRollup"
-      WHERE "orgId" = ${orgId} AND minute >= ${dayStart}`,
-    revenueByDay: Prisma.sql`SELECT (floor(extract(epoch from minute) / 86400) * 86400000)::bigint AS t, model,
-      coalesce(sum("costPicoUsd"), 0)::bigint AS cost FROM "UsageRollup"
-      WHERE "orgId" = ${orgId} AND minute >= ${revenueFromDay} AND minute < ${to}
+      FROM ${src.table} WHERE ${w} GROUP BY 1, 2 ORDER BY 1`,
+    byModel: Prisma.sql`SELECT model, ${AGG} FROM ${src.table} WHERE ${w} GROUP BY model ORDER BY sum("costPicoUsd") DESC, model LIMIT 100`,
+    byKey: Prisma.sql`SELECT "apiKeyId", ${AGG} FROM ${src.table} WHERE ${w} GROUP BY "apiKeyId" ORDER BY sum(requests) DESC LIMIT 100`,
+    models: Prisma.sql`SELECT DISTINCT model FROM "UsageRollupHour" WHERE "orgId" = ${orgId}
+      AND hour >= ${new Date(Math.min(from.getTime(), Date.now() - 86_400_000))} AND hour < ${to} LIMIT 100`,
+    revenueToday: Prisma.sql`SELECT coalesce(sum("costPicoUsd"), 0)::bigint AS cost FROM "UsageRollupHour"
+      WHERE "orgId" = ${orgId} AND hour >= ${dayStart}`,
+    revenueByDay: Prisma.sql`SELECT (floor(extract(epoch from hour) / 86400) * 86400000)::bigint AS t, model,
+      coalesce(sum("costPicoUsd"), 0)::bigint AS cost FROM "UsageRollupHour"
+      WHERE "orgId" = ${orgId} AND hour >= ${revenueFromDay} AND hour < ${to}
       ${q.model ? Prisma.sql`AND model = ${q.model}` : Prisma.empty}
       GROUP BY 1, 2 ORDER BY 1`,
   };
