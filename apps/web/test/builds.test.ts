@@ -2,9 +2,8 @@
 // line:column, Build rows + build.run jobs, cancel, and tenant isolation of builds. The image build
 // itself is the worker's (apps/worker/test/build.test.ts); no worker consumes build.run here.
 import { dockerfileAi, SEED_DOCKERFILE_AI } from "@aitk/core/build/fixtures";
-import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createFixture, type TFixture } from "./fixtures";
+import { createFixture, type TFixture, trpcError } from "./fixtures";
 import { callRoute, restRoutes, type TRestRoute } from "./rest";
 
 let f: TFixture;
@@ -27,15 +26,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await f?.close();
 });
-
-async function trpcError(p: Promise<unknown>): Promise<TRPCError> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(TRPCError);
-  return e as TRPCError;
-}
 
 describe("dry run", () => {
   it("returns the resolution with its reasons, the generated files, the SBOM and the scan", async () => {

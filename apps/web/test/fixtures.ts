@@ -7,7 +7,9 @@ import { createRedis, type TPrisma, type TRedis } from "@aitk/db";
 import { enqueueJob } from "@aitk/db/jobs/enqueue";
 import { createQueues } from "@aitk/db/jobs/queues";
 import { createTestDatabase } from "@aitk/db/testing";
+import { TRPCError } from "@trpc/server";
 import pino from "pino";
+import { expect } from "vitest";
 import { setDeps, type TDeps } from "../src/server/deps";
 import { appRouter } from "../src/server/routers/_app";
 import { hashInviteToken } from "../src/server/services/org";
@@ -174,4 +176,14 @@ export function procedurePaths(): { path: string; type: "query" | "mutation" | "
   const procs = (appRouter._def as unknown as { procedures: Record<string, { _def: { type: string } }> })
     .procedures;
   return Object.entries(procs).map(([path, p]) => ({ path, type: p._def.type as "query" | "mutation" }));
+}
+
+/** Awaits a call expected to fail and returns its TRPCError (failing the test on any other outcome). */
+export async function trpcError(p: Promise<unknown>): Promise<TRPCError> {
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(TRPCError);
+  return e as TRPCError;
 }

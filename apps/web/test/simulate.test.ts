@@ -1,10 +1,9 @@
 // Simulate through tRPC and REST: catalog, inline runs (one scenario, lists, small sweeps), bad ids
 // answered 400 with the valid ids, big sweeps as a simulate.sweep job run by a real worker, and
 // tenant isolation of stored simulations.
-import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestWorker, waitFor } from "../../worker/test/helpers";
-import { createFixture, type TFixture } from "./fixtures";
+import { createFixture, type TFixture, trpcError } from "./fixtures";
 import { callRoute, restRoutes, type TRestRoute } from "./rest";
 
 let f: TFixture;
@@ -28,15 +27,6 @@ afterAll(async () => {
   await worker?.close();
   await f?.close();
 });
-
-async function trpcError(p: Promise<unknown>): Promise<TRPCError> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(TRPCError);
-  return e as TRPCError;
-}
 
 describe("simulate (tRPC)", () => {
   it("catalog lists devices, models, quants and engines with ids and names", async () => {
