@@ -14,17 +14,7 @@ import {
   QUANTIZE_VALUES,
   TARGET_NAMES,
 } from "./vocabulary";
-
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { createRng } from "../gguf/rng";
 
 const CORPUS = [
   SEED_DOCKERFILE_AI,
@@ -105,7 +95,7 @@ function random(rnd: () => number): string {
 
 describe("Dockerfile.ai fuzz (seeded)", () => {
   it("1,000 random and mutated inputs: no crash, every error positioned", () => {
-    const rnd = mulberry32(20261125);
+    const rnd = createRng(20261125);
     let errors = 0;
     let resolved = 0;
     let refused = 0;

@@ -4,23 +4,13 @@ import { isDomainError } from "../errors";
 import { checkDeploymentYaml, parseDeploymentYaml } from "./parse";
 import { renderDeployment } from "./render/index";
 import { estimateCost } from "./cost";
+import { createRng } from "../gguf/rng";
 
 // 1,000 mutated specs from a seeded PRNG: every one either validates (and renders) or comes back with
 // errors that carry a position inside the file. Nothing may throw anything but a VALIDATION DomainError.
 
 const fixture = (name: string) =>
   readFileSync(new URL(`./fixtures/${name}.aitk-deploy.yaml`, import.meta.url), "utf8");
-
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TOKENS = [
   "",
@@ -106,7 +96,7 @@ function mutate(text: string, rnd: () => number): string {
 
 describe("mutated specs", () => {
   it("1,000 mutations: errors with positions, no crash", () => {
-    const rnd = mulberry32(20261125);
+    const rnd = createRng(20261125);
     const sources = [fixture("seed"), fixture("all-platforms"), fixture("small-models")];
     let invalid = 0;
     for (let n = 0; n < 1000; n++) {
