@@ -1,5 +1,6 @@
 "use client";
 
+import { QUANTIZE_VALUES } from "@aitk/core/build/vocabulary";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { TRPCClientError } from "@trpc/client";
 import { useRouter } from "next/navigation";
@@ -17,23 +18,8 @@ TARGET nvidia-h100
 AUTO_REQ true
 `;
 
-const QUANTIZE = [
-  "",
-  "none",
-  "fp16",
-  "bf16",
-  "fp8",
-  "int8",
-  "int4",
-  "awq",
-  "gptq",
-  "nvfp4",
-  "q4_0",
-  "q4_k_m",
-  "q5_k_m",
-  "q6_k",
-  "q8_0",
-];
+// "" keeps the QUANTIZE that the Dockerfile.ai itself says.
+const QUANTIZE = ["", ...QUANTIZE_VALUES];
 
 /** "Dockerfile.ai:3:1: …" → { line: 3, column: 1 } for marking the editor. */
 function positionOf(err: unknown): { line: number; column: number } | null {
