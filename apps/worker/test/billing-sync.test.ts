@@ -144,7 +144,11 @@ describe("billing sync: ledger → Stripe meter events", () => {
     expect(replay).toMatchObject({ planned: 0, sent: 0, duplicates: 0, failed: 0 });
 
     // A late event for an already-sent minute becomes revision 1 carrying only the difference.
-    const late = event(orgIds[1]!, from + 5 * MIN + 1000, 7);
+    const sentMinute = await prisma.meterSync.findFirstOrThrow({
+      where: { orgId: orgIds[1]!, meter: "input", status: "sent", revision: 0 },
+      orderBy: { minute: "asc" },
+    });
+    const late = event(orgIds[1]!, sentMinute.minute.getTime() + 1000, 7);
     await prisma.usageEvent.create({
       data: { ...late, ts: undefined, createdAt: new Date(late.ts) } as never,
     });

@@ -226,7 +226,12 @@ export async function runBillingSync(
   stripe: Stripe,
   opts: TSyncOptions = {},
 ): Promise<TSyncResult> {
-  const p = await planMeterSync(prisma, opts);
+  // Another replica planning right now holds the lock: wait for it briefly, then plan on top of it.
+  let p = await planMeterSync(prisma, opts);
+  for (let i = 0; p.locked && i < 10; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    p = await planMeterSync(prisma, opts);
+  }
   const s = await sendMeterEvents(prisma, stripe, opts);
   return { planned: p.planned, expired: p.expired, ...s };
 }
