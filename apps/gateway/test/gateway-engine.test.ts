@@ -16,6 +16,7 @@ import { drainLedger } from "../../worker/src/processors/ledgerDrain";
 import { loadEnv } from "../src/env";
 import { createGateway, type TGateway } from "../src/server";
 import { seedKey, seedOrg } from "./seed";
+import { closeRedis } from "./cleanup";
 
 const ROOT = resolve(import.meta.dirname, "../../..");
 let engine: ChildProcess;
@@ -94,11 +95,7 @@ afterAll(async () => {
     engine.kill("SIGTERM");
     await exited;
   }
-  if (redis) {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
-  }
+  await closeRedis(redis, prefix);
   await db?.drop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });

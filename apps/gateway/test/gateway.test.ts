@@ -11,6 +11,7 @@ import { createLogger } from "../src/obs/log";
 import { createGateway, type TGateway } from "../src/server";
 import { startFakeUpstream, type TFakeUpstream } from "./fakeUpstream";
 import { seedKey, seedModel, seedOrg } from "./seed";
+import { closeRedis } from "./cleanup";
 
 let db: TTestDatabase;
 let redis: TRedis;
@@ -72,11 +73,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await gw?.close();
   await up?.close();
-  if (redis) {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
-  }
+  await closeRedis(redis, prefix);
   await db?.drop();
 });
 

@@ -10,6 +10,7 @@ import { createLogger } from "../src/obs/log";
 import { createGateway, type TGateway } from "../src/server";
 import { startFakeUpstream, type TFakeUpstream } from "./fakeUpstream";
 import { seedKey, seedModel, seedOrg } from "./seed";
+import { closeRedis } from "./cleanup";
 
 const SECRET = "ab".repeat(32);
 let db: TTestDatabase;
@@ -43,11 +44,7 @@ afterAll(async () => {
   await gw?.close();
   await bare?.close();
   await up?.close();
-  if (redis) {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
-  }
+  await closeRedis(redis, prefix);
   await db?.drop();
 });
 

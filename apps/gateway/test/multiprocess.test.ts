@@ -10,6 +10,7 @@ import { drainLedger } from "../../worker/src/processors/ledgerDrain";
 import { startFakeUpstream, type TFakeUpstream } from "./fakeUpstream";
 import { seedKey, seedModel, seedOrg } from "./seed";
 import { spawnGateway, type TGatewayProcess } from "./spawn";
+import { closeRedis } from "./cleanup";
 
 let db: TTestDatabase;
 let redis: TRedis;
@@ -62,11 +63,7 @@ afterAll(async () => {
   await Promise.all(procs.map((p) => p.stop()));
   rmSync(walDir, { recursive: true, force: true });
   await up?.close();
-  if (redis) {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
-  }
+  await closeRedis(redis, prefix);
   await db?.drop();
 });
 
