@@ -31,7 +31,7 @@ step "unit + integration tests (vitest)" npx vitest run --reporter=default --rep
 e2e() {
   # The e2e stack is separate from a developer's `npm run up` stack: own ports, database, Redis db, state dir.
   (
-    export AITK_STATE="$ROOT/.aitk/e2e" WEB_PORT=3310 GATEWAY_PORT=4310 ENGINE_PORT=4410
+    export AITK_STATE="$ROOT/.aitk/e2e" WEB_PORT=3310 GATEWAY_PORT=4310 ENGINE_PORT=4410 STRIPE_EMULATOR_PORT=12411
     export DATABASE_URL="postgresql://postgres:postgres@127.0.0.1:5432/aitk_e2e" REDIS_URL="redis://127.0.0.1:6379/2"
     export NEXTAUTH_URL="http://127.0.0.1:3310" GATEWAY_PUBLIC_URL="http://127.0.0.1:4310" AITK_QUEUE_PREFIX=aitk-e2e
     export AITK_WEB_URL="$NEXTAUTH_URL" PLAYWRIGHT_JSON_OUTPUT_NAME="$RESULTS/playwright.json"

@@ -13,6 +13,23 @@ type TCaller = ReturnType<TFixture["caller"]>;
 
 const PUBLIC_UPSTREAM = "https://93.184.215.14/v1";
 
+const DEPLOY_YAML = `apiVersion: aitk/v1
+kind: AIDeployment
+metadata:
+  name: tenant-a-tiny
+spec:
+  model:
+    name: aitk-tiny
+  runtime:
+    engine: aitk
+  targets:
+    - name: local
+      platform: docker
+      host: local
+      image: aitk/engine:local
+      replicas: 1
+`;
+
 const trpcCases: Record<string, (c: TCaller, b: TTenant) => Promise<unknown>> = {
   "account.signUp": (c) =>
     c.account.signUp({ email: `new-${Date.now()}@test.local`, password: "long enough pw", orgName: "New" }),
@@ -85,6 +102,17 @@ const trpcCases: Record<string, (c: TCaller, b: TTenant) => Promise<unknown>> = 
   "billing.linkCustomer": (c) => c.billing.linkCustomer().catch(stripeOff),
   "billing.subscribe": (c) => c.billing.subscribe().catch(stripeOff),
   "billing.cancel": (c) => c.billing.cancel().catch(stripeOff),
+  "deployments.list": (c) => c.deployments.list(),
+  "deployments.get": (c, b) => c.deployments.get({ id: b.jobId }),
+  "deployments.revisions": (c, b) => c.deployments.revisions({ id: b.jobId }),
+  "deployments.create": (c) => c.deployments.create({ yaml: DEPLOY_YAML, apply: false }),
+  "deployments.redeploy": (c, b) => c.deployments.redeploy({ id: b.jobId }),
+  "deployments.rollback": (c, b) => c.deployments.rollback({ id: b.jobId, revision: 1 }),
+  "deployments.render": (c) => c.deployments.render({ yaml: DEPLOY_YAML }),
+  "deployments.renderStored": (c, b) => c.deployments.renderStored({ id: b.jobId }),
+  "deployments.cost": (c, b) => c.deployments.cost({ id: b.jobId }),
+  "deployments.logs": (c, b) => c.deployments.logs({ id: b.jobId, replicaId: "abc" }),
+  "deployments.schema": (c) => c.deployments.schema(),
   "prices.list": (c) => c.prices.list(),
   "prices.create": (c) => c.prices.create({ model: "tenant-model", inputUsdPerMTok: 1, outputUsdPerMTok: 2 }),
   "prices.remove": (c, b) => c.prices.remove({ id: b.keyId }),
@@ -134,6 +162,19 @@ const restCases: Record<string, TRestCase> = {
   "GET /builds/{id}": { params: (b) => ({ id: b.jobId }) },
   "POST /builds/{id}/cancel": { params: (b) => ({ id: b.jobId }) },
   "GET /compat": {},
+  "POST /deployments": {
+    body: { yaml: DEPLOY_YAML.replace("tenant-a-tiny", "tenant-a-rest"), apply: false },
+  },
+  "GET /deployments": {},
+  "GET /deployments/schema": {},
+  "POST /deployments/render": { body: { yaml: DEPLOY_YAML } },
+  "GET /deployments/{id}": { params: (b) => ({ id: b.jobId }) },
+  "POST /deployments/{id}/apply": { params: (b) => ({ id: b.jobId }), body: {} },
+  "GET /deployments/{id}/revisions": { params: (b) => ({ id: b.jobId }) },
+  "POST /deployments/{id}/rollback": { params: (b) => ({ id: b.jobId }), body: { revision: 1 } },
+  "GET /deployments/{id}/render": { params: (b) => ({ id: b.jobId }) },
+  "GET /deployments/{id}/cost": { params: (b) => ({ id: b.jobId }) },
+  "GET /deployments/{id}/replicas/{replicaId}/logs": { params: (b) => ({ id: b.jobId, replicaId: "abc" }) },
   "GET /usage": {},
   "GET /openapi.json": { public: true },
   "GET /{...rest}": {},
