@@ -150,6 +150,11 @@ describe("roles", () => {
     "deployments.redeploy": { id: "d" },
     "deployments.rollback": { id: "d", revision: 1 },
     "deployments.render": { yaml: "x" },
+    "prices.create": { model: "m", inputUsdPerMTok: 1, outputUsdPerMTok: 2 },
+    "prices.remove": { id: "p" },
+    "billing.linkCustomer": undefined,
+    "billing.subscribe": undefined,
+    "billing.cancel": undefined,
   };
 
   it("a viewer cannot call any org mutation", async () => {

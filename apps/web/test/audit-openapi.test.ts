@@ -3,15 +3,27 @@
 import { SEED_DOCKERFILE_AI } from "@aitk/core/build/fixtures";
 import Ajv2020 from "ajv/dist/2020";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createEmulator } from "../../stripe-emulator/src/server";
 import { GET as openapi } from "../src/app/api/v1/openapi.json/route";
 import { allRoutes } from "../src/server/rest/routes";
 import { createFixture, procedurePaths, type TFixture } from "./fixtures";
 
 let f: TFixture;
+// Billing mutations talk to Stripe: the in-repo emulator stands in for it here.
+const stripeEmulator = createEmulator({ secretKey: "sk_test_audit" });
 beforeAll(async () => {
   f = await createFixture();
+  const port = await stripeEmulator.listen(0);
+  f.deps.stripe = {
+    secretKey: "sk_test_audit",
+    host: "127.0.0.1",
+    port,
+    protocol: "http",
+    webhookSecret: "whsec_audit",
+  };
 });
 afterAll(async () => {
+  await stripeEmulator.close();
   await f?.close();
 });
 
@@ -100,6 +112,21 @@ describe("audit", () => {
         const { apiKey } = await c.gateway.createPlaygroundKey();
         return c.gateway.revokePlaygroundKey({ id: apiKey.id });
       },
+      "prices.create": () =>
+        c.prices.create({ model: "audited-model", inputUsdPerMTok: 1, outputUsdPerMTok: 2 }),
+      "prices.remove": async () => {
+        // Only a scheduled (not yet effective) version can be withdrawn.
+        const p = await c.prices.create({
+          model: "audited-model-2",
+          inputUsdPerMTok: 1,
+          outputUsdPerMTok: 2,
+          effectiveFrom: new Date(Date.now() + 86_400_000),
+        });
+        return c.prices.remove({ id: p.id });
+      },
+      "billing.linkCustomer": () => c.billing.linkCustomer(),
+      "billing.subscribe": () => c.billing.subscribe(),
+      "billing.cancel": () => c.billing.cancel(),
     };
     const mutations = procedurePaths().filter((p) => p.type === "mutation" && !NOT_AUDITED.has(p.path));
     const missing = mutations.map((m) => m.path).filter((p) => !(p in steps));
