@@ -124,11 +124,16 @@ ensure_chromium() {
   apt_install chromium
 }
 
-# Starts a named background process, logging to .aitk/logs/NAME.log, pid in .aitk/pids/NAME.pid.
+# Starts a named background process in its own process group (so stopping it also stops whatever it
+# spawned), logging to $AITK_DIR/logs/NAME.log, pid in $AITK_DIR/pids/NAME.pid.
 start_bg() {
   local name="$1"; shift
   stop_bg "$name"
-  (cd "$ROOT" && nohup "$@" >"$AITK_DIR/logs/$name.log" 2>&1 & echo $! >"$AITK_DIR/pids/$name.pid")
+  (
+    cd "$ROOT" || exit 1
+    setsid nohup "$@" >"$AITK_DIR/logs/$name.log" 2>&1 </dev/null &
+    echo $! >"$AITK_DIR/pids/$name.pid"
+  )
 }
 
 stop_bg() {
@@ -137,9 +142,9 @@ stop_bg() {
   local pid
   pid=$(cat "$f")
   if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$pid" 2>/dev/null || true
+    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
   fi
   rm -f "$f"
 }

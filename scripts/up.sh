@@ -43,7 +43,7 @@ say "starting the embedded engine, gateway, worker and web"
 start_bg engine node apps/gateway/dist/engine.js
 start_bg gateway node apps/gateway/dist/main.js
 start_bg worker node apps/worker/dist/main.js
-start_bg web npx next start apps/web -p "$WEB_PORT" -H 127.0.0.1
+start_bg web node node_modules/next/dist/bin/next start apps/web -p "$WEB_PORT" -H 127.0.0.1
 
 ok=1
 wait_http "http://127.0.0.1:$ENGINE_PORT/health" engine || ok=0
