@@ -79,6 +79,9 @@ test("gateway page, playground streaming through the gateway, audit filters and 
   const gatewayCall = page.waitForRequest(
     (r) => r.url() === `${demo!.gatewayUrl}/v1/chat/completions` && r.method() === "POST",
   );
+  const gatewayResponse = page.waitForResponse(
+    (r) => r.url() === `${demo!.gatewayUrl}/v1/chat/completions` && r.request().method() === "POST",
+  );
   await page.getByRole("button", { name: "Send" }).click();
   const req = await gatewayCall;
   expect(req.headers().authorization).toMatch(/^Bearer aitk_/);
@@ -86,8 +89,14 @@ test("gateway page, playground streaming through the gateway, audit filters and 
   await expect(page.getByTestId("usage")).toContainText(/\d+ in \/ \d+ out/, { timeout: 60_000 });
   await expect(page.getByText("served by aitk-tiny")).toBeVisible();
   await expect(page.getByTestId("ttft")).toContainText("TTFT");
+  // Streamed for real: an SSE response of many chunks. (How many paints the page shows depends on how
+  // fast the engine is: a quick machine can deliver all 40 tokens within one React render.)
+  const res = await gatewayResponse;
+  expect(res.headers()["content-type"]).toContain("text/event-stream");
+  const chunks = (await res.text()).split("\n").filter((l) => l.startsWith("data: {"));
+  expect(chunks.length, "SSE chunks from the gateway").toBeGreaterThanOrEqual(10);
   const seen = await page.evaluate(() => (window as unknown as { __seen: number[] }).__seen);
-  expect(seen.length, `completion grew in steps: ${seen.join(",")}`).toBeGreaterThanOrEqual(3);
+  expect(seen.length, `completion grew in steps: ${seen.join(",")}`).toBeGreaterThanOrEqual(1);
   expect((await page.getByTestId("completion").textContent())?.length).toBeGreaterThan(0);
   await shot(page, "gateway-02-playground-streamed");
 
