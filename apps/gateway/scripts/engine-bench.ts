@@ -1,5 +1,5 @@
 // Measures the embedded engine: start-up and load time, decode tokens/s, first-token latency, and
-// throughput with parallel requests. Not a test. Usage: npx tsx apps/gateway/src/engine/bench.ts [--threads N]
+// throughput with parallel requests. Not a test. Usage: npx tsx apps/gateway/scripts/engine-bench.ts [--threads N]
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,16 +11,20 @@ const threads = process.argv.includes("--threads")
   : "1";
 const dir = mkdtempSync(join(tmpdir(), "aitk-engine-bench-"));
 const t0 = performance.now();
-const proc = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "main.ts")], {
-  env: {
-    ...process.env,
-    ENGINE_PORT: "0",
-    ENGINE_THREADS: threads,
-    ENGINE_MODEL_PATH: join(dir, "m.gguf"),
-    LOG_LEVEL: "info",
+const proc = spawn(
+  process.execPath,
+  ["--import", "tsx", join(import.meta.dirname, "..", "src", "engine", "main.ts")],
+  {
+    env: {
+      ...process.env,
+      ENGINE_PORT: "0",
+      ENGINE_THREADS: threads,
+      ENGINE_MODEL_PATH: join(dir, "m.gguf"),
+      LOG_LEVEL: "info",
+    },
+    stdio: ["ignore", "pipe", "inherit"],
   },
-  stdio: ["ignore", "pipe", "inherit"],
-});
+);
 let port = 0;
 let loaded: Record<string, unknown> = {};
 let readyAt = 0;
