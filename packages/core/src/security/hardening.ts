@@ -154,99 +154,76 @@ export function checkKubernetesObject(doc: TObj): TFinding[] {
   return out;
 }
 
-export function checkComposeService(name: string, svc: TObj): TFinding[] {
-  const subject = `service ${name}`;
-  const opts = arr(svc.security_opt).map(String);
-  const user = svc.user === undefined ? "" : String(svc.user);
-  const nonRoot = user !== "" && !/^(0|root)(:|$)/.test(user);
-  const capDrop = arr(svc.cap_drop).map(upper);
-  const seccompUnconfined = opts.some((o) => /^seccomp[:=]unconfined$/i.test(o));
+/** What Docker runs a container with, whether it comes from a compose service or `docker inspect`. */
+type TDockerSettings = {
+  privileged: boolean;
+  user: string;
+  readOnly: boolean;
+  capDrop: string[];
+  securityOpt: string[];
+};
+
+function checkDockerSettings(subject: string, s: TDockerSettings): TFinding[] {
+  const nonRoot = s.user !== "" && !/^(0|root)(:|$)/.test(s.user);
+  const dropsAll = s.capDrop.map(upper).includes("ALL");
+  const noNewPrivs = s.securityOpt.some((o) => /^no-new-privileges(:true|=true)?$/i.test(o));
+  const unconfined = s.securityOpt.some((o) => /^seccomp[:=]unconfined$/i.test(o));
   return [
-    finding(
-      subject,
-      "privileged",
-      svc.privileged !== true,
-      svc.privileged === true ? "runs privileged" : "not privileged",
-    ),
+    finding(subject, "privileged", !s.privileged, s.privileged ? "runs privileged" : "not privileged"),
     finding(
       subject,
       "non-root",
       nonRoot,
-      nonRoot
-        ? `runs as ${user}`
-        : user
-          ? `runs as ${user}`
-          : "no user set: runs as the image's user (often root)",
+      s.user ? `runs as ${s.user}` : "no user set: runs as the image's user (often root)",
     ),
     finding(
       subject,
       "read-only-root",
-      svc.read_only === true,
-      svc.read_only === true ? "root filesystem read-only" : "read_only is not set",
+      s.readOnly,
+      s.readOnly ? "root filesystem read-only" : "root filesystem is writable",
     ),
     finding(
       subject,
       "drop-capabilities",
-      capDrop.includes("ALL"),
-      capDrop.includes("ALL") ? "drops ALL capabilities" : "cap_drop does not include ALL",
+      dropsAll,
+      dropsAll ? "drops ALL capabilities" : "does not drop ALL capabilities",
     ),
     finding(
       subject,
       "no-new-privileges",
-      opts.some((o) => /^no-new-privileges(:true|=true)?$/i.test(o)),
-      opts.some((o) => /^no-new-privileges/i.test(o))
-        ? "no-new-privileges set"
-        : "security_opt lacks no-new-privileges:true",
+      noNewPrivs,
+      noNewPrivs ? "no-new-privileges set" : "no-new-privileges:true is not set",
     ),
     finding(
       subject,
       "seccomp",
-      !seccompUnconfined,
-      seccompUnconfined ? "seccomp unconfined" : "Docker's default seccomp profile applies",
+      !unconfined,
+      unconfined ? "seccomp unconfined" : "Docker's default seccomp profile applies",
     ),
   ];
+}
+
+export function checkComposeService(name: string, svc: TObj): TFinding[] {
+  return checkDockerSettings(`service ${name}`, {
+    privileged: svc.privileged === true,
+    user: svc.user === undefined ? "" : String(svc.user),
+    readOnly: svc.read_only === true,
+    capDrop: arr(svc.cap_drop).map(String),
+    securityOpt: arr(svc.security_opt).map(String),
+  });
 }
 
 /** `docker inspect` output of one container. */
 export function checkDockerContainer(inspect: TObj): TFinding[] {
   const hc = obj(inspect.HostConfig);
   const cfg = obj(inspect.Config);
-  const subject = `container ${String(inspect.Name ?? inspect.Id ?? "?").replace(/^\//, "")}`;
-  const opts = arr(hc.SecurityOpt).map(String);
-  const user = String(cfg.User ?? "");
-  const nonRoot = user !== "" && !/^(0|root)(:|$)/.test(user);
-  const capDrop = arr(hc.CapDrop).map(upper);
-  const unconfined = opts.some((o) => /^seccomp[:=]unconfined$/i.test(o));
-  return [
-    finding(
-      subject,
-      "privileged",
-      hc.Privileged !== true,
-      hc.Privileged === true ? "runs privileged" : "not privileged",
-    ),
-    finding(subject, "non-root", nonRoot, nonRoot ? `runs as ${user}` : "runs as root"),
-    finding(
-      subject,
-      "read-only-root",
-      hc.ReadonlyRootfs === true,
-      hc.ReadonlyRootfs === true ? "root filesystem read-only" : "root filesystem is writable",
-    ),
-    finding(
-      subject,
-      "drop-capabilities",
-      capDrop.includes("ALL"),
-      capDrop.includes("ALL") ? "drops ALL capabilities" : "keeps the default capabilities",
-    ),
-    finding(
-      subject,
-      "no-new-privileges",
-      opts.some((o) => /^no-new-privileges(:true|=true)?$/i.test(o)),
-      opts.some((o) => /^no-new-privileges/i.test(o))
-        ? "no-new-privileges set"
-        : "no-new-privileges is not set",
-    ),
-    finding(subject, "seccomp", !unconfined, unconfined ? "seccomp unconfined" : "default seccomp profile"),
-  ];
+  return checkDockerSettings(`container ${String(inspect.Name ?? inspect.Id ?? "?").replace(/^\//, "")}`, {
+    privileged: hc.Privileged === true,
+    user: String(cfg.User ?? ""),
+    readOnly: hc.ReadonlyRootfs === true,
+    capDrop: arr(hc.CapDrop).map(String),
+    securityOpt: arr(hc.SecurityOpt).map(String),
+  });
 }
 
 /** Any parsed document: a K8s object (or List), a compose file, or docker inspect output (array or object). */
