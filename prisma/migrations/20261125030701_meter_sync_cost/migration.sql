@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "MeterSync" ADD COLUMN     "costPicoUsd" BIGINT;
