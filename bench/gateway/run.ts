@@ -40,7 +40,10 @@ const NICE = Number(args.get("nice") ?? 0);
  */
 const SHARED_REDIS = args.has("shared-redis");
 const SCENARIOS = args.get("scenarios")?.split(",") ?? ["20ms", "instant"];
-const GW_NODE_ARGS = args.get("node-args")?.split(" ").filter(Boolean) ?? [];
+/** Connection counts for the instant upstream: 32 (saturation) by default; 1 shows the bare per-hop cost. */
+const INSTANT_CONNS = (args.get("instant-conns") ?? "32").split(",").map(Number);
+/** Node flags of the gateway processes: by default those `npm run up` and docker-compose use. */
+const GW_NODE_ARGS = (args.get("node-args") ?? "--max-semi-space-size=32").split(" ").filter(Boolean);
 const PORTKEY_DIR = process.env.PORTKEY_DIR ?? "/tmp/portkey";
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const children: ChildProcess[] = [];
@@ -135,7 +138,37 @@ function start(
   return p;
 }
 
-type TTarget = { name: string; url: string; headers: Record<string, string>; pid?: number };
+type TTarget = { name: string; url: string; headers: Record<string, string>; pid?: number; port?: number };
+
+/** The gateway histograms whose means say where its own time goes. */
+const INTERNALS = {
+  before: "gateway_overhead_seconds",
+  limit: "gateway_ratelimit_seconds",
+  ledger: "gateway_ledger_write_seconds",
+} as const;
+type TInternals = Record<keyof typeof INTERNALS, { sum: number; count: number }>;
+
+async function internals(port: number): Promise<TInternals> {
+  const text = await getText(`http://127.0.0.1:${port}/metrics`);
+  const read = (m: string) => ({
+    sum: Number(text.match(new RegExp(`^${m}_sum (\\S+)`, "m"))?.[1] ?? 0),
+    count: Number(text.match(new RegExp(`^${m}_count (\\S+)`, "m"))?.[1] ?? 0),
+  });
+  return {
+    before: read(INTERNALS.before),
+    limit: read(INTERNALS.limit),
+    ledger: read(INTERNALS.ledger),
+  };
+}
+
+/** Mean of each internal histogram between two snapshots, in ms. */
+function internalsLine(a: TInternals, b: TInternals): string {
+  const mean = (k: keyof TInternals) => {
+    const n = b[k].count - a[k].count;
+    return n > 0 ? `${(((b[k].sum - a[k].sum) / n) * 1000).toFixed(3)}` : "n/a";
+  };
+  return `before-forward ${mean("before")} ms (limit ${mean("limit")}), ledger ${mean("ledger")} ms`;
+}
 
 /** utime + stime of a process in microseconds, from /proc (Linux). */
 function cpuUs(pid: number): number {
@@ -230,16 +263,19 @@ function wrk(t: TTarget, model: string, conns: number, seconds: number): TResult
   };
 }
 
-function measure(t: TTarget, model: string, conns: number): TResult {
+async function measure(t: TTarget, model: string, conns: number): Promise<TResult> {
   if (WARMUP > 0) wrk(t, model, conns, WARMUP);
   const cpu0 = t.pid ? cpuUs(t.pid) : Number.NaN;
+  const in0 = t.port ? await internals(t.port) : null;
   const r = wrk(t, model, conns, DURATION);
+  const in1 = t.port ? await internals(t.port) : null;
   // Tick-sampled accounting (10 ms): only meaningful over many requests.
   if (t.pid && r.requests >= 2000) r.cpuUsPerReq = (cpuUs(t.pid) - cpu0) / r.requests;
   console.log(
     `  ${t.name.padEnd(8)} c=${String(conns).padEnd(3)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms` +
       (r.cpuUsPerReq ? `  gateway CPU ${r.cpuUsPerReq.toFixed(0)} µs/req` : "") +
-      (r.errors || r.non2xx ? `  errors ${r.errors} non-2xx ${r.non2xx}` : ""),
+      (r.errors || r.non2xx ? `  errors ${r.errors} non-2xx ${r.non2xx}` : "") +
+      (in0 && in1 ? `\n${" ".repeat(16)}${internalsLine(in0, in1)}` : ""),
   );
   return r;
 }
@@ -330,6 +366,22 @@ async function main(): Promise<void> {
   // "aitk": ledger write-ahead = XADD before each response (the default); "aitk-wal": local file WAL.
   const aitk = want("aitk") ? await startAitk("redis") : null;
   const aitkWal = want("aitk-wal") ? await startAitk("file") : null;
+  // "bare": the floor of any Node proxy here (node:http → undici, nothing else), one per upstream.
+  const bare = new Map<number, { port: number; pid: number }>();
+  if (want("bare")) {
+    for (const upstreamPort of [ports.delayed, ports.instant]) {
+      const p = start(process.execPath, [
+        "--import",
+        "tsx",
+        join(ROOT, "bench/gateway/bare-proxy.ts"),
+        `http://127.0.0.1:${upstreamPort}`,
+      ]);
+      const port = await new Promise<number>((resolve) => {
+        createInterface({ input: p.stdout! }).once("line", (l) => resolve(JSON.parse(l).port));
+      });
+      bare.set(upstreamPort, { port, pid: p.pid! });
+    }
+  }
 
   let pkPort = 0;
   let pkPid = 0;
@@ -348,6 +400,16 @@ async function main(): Promise<void> {
   const targets = (upstreamPort: number): TTarget[] => {
     const list: TTarget[] = [
       { name: "direct", url: `http://127.0.0.1:${upstreamPort}/v1/chat/completions`, headers: {} },
+      ...(bare.has(upstreamPort)
+        ? [
+            {
+              name: "bare",
+              url: `http://127.0.0.1:${bare.get(upstreamPort)!.port}/v1/chat/completions`,
+              headers: {},
+              pid: bare.get(upstreamPort)!.pid,
+            },
+          ]
+        : []),
       ...(aitk
         ? [
             {
@@ -355,6 +417,7 @@ async function main(): Promise<void> {
               url: `http://127.0.0.1:${aitk.port}/v1/chat/completions`,
               headers: auth,
               pid: aitk.pid,
+              port: aitk.port,
             },
           ]
         : []),
@@ -365,6 +428,7 @@ async function main(): Promise<void> {
               url: `http://127.0.0.1:${aitkWal.port}/v1/chat/completions`,
               headers: auth,
               pid: aitkWal.pid,
+              port: aitkWal.port,
             },
           ]
         : []),
@@ -394,20 +458,30 @@ async function main(): Promise<void> {
   for (const c of SCENARIOS.includes("20ms") ? [1, 32] : []) {
     for (const t of targets(ports.delayed)) {
       results[`20ms c=${c}`] ??= {};
-      results[`20ms c=${c}`]![t.name] = measure(t, t.name.startsWith("aitk") ? "bench-20ms" : "bench", c);
+      results[`20ms c=${c}`]![t.name] = await measure(
+        t,
+        t.name.startsWith("aitk") ? "bench-20ms" : "bench",
+        c,
+      );
     }
   }
   if (SCENARIOS.includes("instant")) console.log("\ninstant upstream (saturation):");
-  for (const t of SCENARIOS.includes("instant") ? targets(ports.instant) : []) {
-    results["instant c=32"] ??= {};
-    results["instant c=32"]![t.name] = measure(t, t.name.startsWith("aitk") ? "bench-0ms" : "bench", 32);
+  for (const c of SCENARIOS.includes("instant") ? INSTANT_CONNS : []) {
+    for (const t of targets(ports.instant)) {
+      results[`instant c=${c}`] ??= {};
+      results[`instant c=${c}`]![t.name] = await measure(
+        t,
+        t.name.startsWith("aitk") ? "bench-0ms" : "bench",
+        c,
+      );
+    }
   }
 
   console.log("\nsummary (added = gateway − direct):");
   for (const c of SCENARIOS.includes("20ms") ? [1, 32] : []) {
     const row = results[`20ms c=${c}`]!;
     const d = row.direct!;
-    for (const g of ["aitk", "aitk-wal", "portkey"]) {
+    for (const g of ["bare", "aitk", "aitk-wal", "portkey"]) {
       const r = row[g];
       if (!r) continue;
       console.log(
@@ -418,7 +492,7 @@ async function main(): Promise<void> {
   const sat = results["instant c=32"];
   if (sat) {
     const pk = sat.portkey;
-    for (const g of ["direct", "aitk", "aitk-wal", "portkey"]) {
+    for (const g of ["direct", "bare", "aitk", "aitk-wal", "portkey"]) {
       const r = sat[g];
       if (!r) continue;
       console.log(

@@ -1,7 +1,13 @@
 // The worker's ledger drain (apps/worker/src/processors/ledgerDrain.ts): claims what a dead consumer
 // left pending, drops malformed entries, inserts idempotently and acknowledges only after the insert.
 import { randomBytes } from "node:crypto";
-import { LEDGER_FIELD, LEDGER_GROUP, LEDGER_STREAM, type TUsageEvent } from "@aitk/core/usage/event";
+import {
+  LEDGER_BATCH_FIELD,
+  LEDGER_FIELD,
+  LEDGER_GROUP,
+  LEDGER_STREAM,
+  type TUsageEvent,
+} from "@aitk/core/usage/event";
 import { createRedis, type TRedis } from "@aitk/db";
 import { createTestDatabase, type TTestDatabase } from "@aitk/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -72,5 +78,20 @@ describe("ledger drain", () => {
     expect(again.read).toBe(1);
     expect(again.inserted).toBe(0);
     expect(await db.prisma.usageEvent.count({ where: { orgId } })).toBe(2);
+  });
+
+  it("stores every event of a batch entry (the file WAL's shipping format) and drops only bad lines", async () => {
+    const batch = [JSON.stringify(event("wal-1")), "{bad line", JSON.stringify(event("wal-2"))].join("\n");
+    await redis.xadd(stream, "*", LEDGER_BATCH_FIELD, `${batch}\n`);
+    await redis.xadd(stream, "*", LEDGER_BATCH_FIELD, "");
+    const r = await drainLedger({ prisma: db.prisma, redis, stream, consumer: "live" });
+    expect(r.inserted).toBe(2);
+    expect(r.invalid).toBe(2); // the bad line and the empty entry
+    expect(r.acked).toBe(2);
+    expect(await redis.xlen(stream)).toBe(0);
+    const ids = (await db.prisma.usageEvent.findMany({ where: { requestId: { startsWith: "wal-" } } })).map(
+      (x) => x.requestId,
+    );
+    expect(ids.sort()).toEqual(["wal-1", "wal-2"]);
   });
 });

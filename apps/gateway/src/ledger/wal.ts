@@ -12,12 +12,14 @@ import {
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
-import { LEDGER_FIELD } from "@aitk/core/usage/event";
+import { LEDGER_BATCH_FIELD } from "@aitk/core/usage/event";
 import type { TRedis } from "@aitk/db";
 import type { TLogger } from "../obs/log";
 
 const FILE_RE = /^ledger-(\d+)-(\d+)\.wal$/;
 const ROTATE_BYTES = 16 * 1024 * 1024;
+/** Events per stream entry: one XADD carries a whole batch (the drain splits it again). */
+const EVENTS_PER_ENTRY = 100;
 
 function alive(pid: number): boolean {
   try {
@@ -33,7 +35,8 @@ function alive(pid: number): boolean {
  * round trip before the response; survives kill -9 of the process since the data is in the page cache),
  * and a shipper moves new lines into the Redis stream `aitk:ledger` in pipelined batches every few ms,
  * remembering how far it got in `<file>.off`. A crash between XADD and the offset update re-ships a few
- * events: the drain is idempotent on requestId. Files of dead processes (pid not alive) found in the same
+ * events: the drain is idempotent on requestId. Each batch of up to 100 events is one stream entry
+ * (field `b`), so Redis does one append per batch rather than one per request. Files of dead processes (pid not alive) found in the same
  * directory are adopted under an O_EXCL lock and shipped by a live gateway, so a killed replica's events
  * still reach the ledger; that needs the directory to be on storage the next process sees (same host or
  * a persistent volume). The shipper has its own Redis connection (given by the caller) so its batches
@@ -41,6 +44,8 @@ function alive(pid: number): boolean {
  */
 export class LedgerWal {
   private fd = -1;
+  /** `<file>.off`, kept open: the shipped offset is rewritten in place after every batch. */
+  private offFd = -1;
   private path = "";
   private written = 0;
   private shipped = 0;
@@ -62,11 +67,12 @@ export class LedgerWal {
     this.path = join(this.dir, `ledger-${process.pid}-${Date.now()}.wal`);
     // a+: appends go to the end, the shipper reads back from its offset.
     this.fd = openSync(this.path, "a+");
+    this.offFd = openSync(`${this.path}.off`, "w");
     this.written = 0;
     this.shipped = 0;
   }
 
-  start(shipEveryMs = 20, orphanScanMs = 1_000): void {
+  start(shipEveryMs = 50, orphanScanMs = 1_000): void {
     this.open();
     this.timer = setInterval(() => void this.ship(), shipEveryMs);
     this.timer.unref();
@@ -95,7 +101,9 @@ export class LedgerWal {
       if (this.shipped < this.written) await new Promise((r) => setTimeout(r, 100));
     }
     if (this.fd >= 0) closeSync(this.fd);
+    if (this.offFd >= 0) closeSync(this.offFd);
     this.fd = -1;
+    this.offFd = -1;
     if (this.shipped >= this.written) this.remove(this.path);
     this.redis.disconnect();
   }
@@ -116,9 +124,11 @@ export class LedgerWal {
       const end = this.written;
       const n = await shipRange(this.redis, this.stream, this.fd, this.shipped, end);
       this.shipped += n;
-      writeFileSync(`${this.path}.off`, String(this.shipped));
+      // Fixed width, written in place: no open/close per batch, and a shorter number never leaves digits behind.
+      writeSync(this.offFd, String(this.shipped).padStart(16, " "), 0);
       if (this.shipped === this.written && this.written > ROTATE_BYTES) {
         closeSync(this.fd);
+        closeSync(this.offFd);
         this.remove(this.path);
         this.open();
       }
@@ -192,7 +202,10 @@ export class LedgerWal {
   }
 }
 
-/** XADDs every complete line in [from, to) of the file in one pipeline; returns the bytes consumed. */
+/**
+ * XADDs every complete line in [from, to) of the file, up to 100 per stream entry, in one pipeline;
+ * returns the bytes consumed.
+ */
 async function shipRange(
   redis: TRedis,
   stream: string,
@@ -206,14 +219,11 @@ async function shipRange(
   const text = buf.subarray(0, got).toString("utf8");
   const last = text.lastIndexOf("\n");
   if (last < 0) return 0;
-  const pipe = redis.pipeline();
-  let count = 0;
-  for (const line of text.slice(0, last).split("\n")) {
-    if (!line) continue;
-    pipe.xadd(stream, "*", LEDGER_FIELD, line);
-    count++;
-  }
-  if (count > 0) {
+  const lines = text.slice(0, last).split("\n").filter(Boolean);
+  if (lines.length > 0) {
+    const pipe = redis.pipeline();
+    for (let i = 0; i < lines.length; i += EVENTS_PER_ENTRY)
+      pipe.xadd(stream, "*", LEDGER_BATCH_FIELD, lines.slice(i, i + EVENTS_PER_ENTRY).join("\n"));
     const res = await pipe.exec();
     if (!res || res.some(([e]) => e)) throw new Error("XADD failed");
   }

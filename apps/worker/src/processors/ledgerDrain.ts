@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import { effectivePrice, costPicoUsd } from "@aitk/core/usage/pricing";
 import {
+  LEDGER_BATCH_FIELD,
   LEDGER_FIELD,
   LEDGER_GROUP,
   LEDGER_STREAM,
@@ -43,25 +44,50 @@ async function ensureGroup(redis: Redis, stream: string, group: string): Promise
   }
 }
 
-function parseEntries(entries: TEntry[]): { ids: string[]; events: TUsageEvent[]; invalid: string[] } {
-  const ids: string[] = [];
+/**
+ * Events of a read, in order, with the stream entry each came from (a batch entry holds several).
+ * An entry whose text does not parse is dropped as a whole and reported; in a batch, bad lines are
+ * dropped and counted while the good ones are kept.
+ */
+function parseEntries(entries: TEntry[]): {
+  entryOf: string[];
+  events: TUsageEvent[];
+  invalid: string[];
+  invalidLines: number;
+} {
+  const entryOf: string[] = [];
   const events: TUsageEvent[] = [];
   const invalid: string[] = [];
-  for (const [id, fields] of entries) {
-    let raw: string | undefined;
-    for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === LEDGER_FIELD) raw = fields[i + 1];
-    let parsed: ReturnType<typeof ZUsageEvent.safeParse> | null = null;
+  let invalidLines = 0;
+  const parse = (raw: string): TUsageEvent | null => {
     try {
-      parsed = raw ? ZUsageEvent.safeParse(JSON.parse(raw)) : null;
+      const r = ZUsageEvent.safeParse(JSON.parse(raw));
+      return r.success ? r.data : null;
     } catch {
-      parsed = null;
+      return null;
     }
-    if (parsed?.success) {
-      ids.push(id);
-      events.push(parsed.data);
-    } else invalid.push(id);
+  };
+  for (const [id, fields] of entries) {
+    let one: string | undefined;
+    let batch: string | undefined;
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      if (fields[i] === LEDGER_FIELD) one = fields[i + 1];
+      else if (fields[i] === LEDGER_BATCH_FIELD) batch = fields[i + 1];
+    }
+    const lines = one !== undefined ? [one] : batch !== undefined ? batch.split("\n").filter(Boolean) : [];
+    if (lines.length === 0) invalidLines++;
+    let kept = 0;
+    for (const line of lines) {
+      const e = parse(line);
+      if (e) {
+        entryOf.push(id);
+        events.push(e);
+        kept++;
+      } else invalidLines++;
+    }
+    if (kept === 0) invalid.push(id);
   }
-  return { ids, events, invalid };
+  return { entryOf, events, invalid, invalidLines };
 }
 
 async function toRows(prisma: TPrisma, events: TUsageEvent[]) {
@@ -102,31 +128,34 @@ async function toRows(prisma: TPrisma, events: TUsageEvent[]) {
  * fails (e.g. an event of a deleted org violates the foreign key), rows go one by one: FK failures are
  * dropped (the org is gone), anything else leaves the rest pending for the next run.
  */
+/** Rows per INSERT: keeps one statement well under Postgres' 65,535 bind parameters. */
+const INSERT_CHUNK = 1_000;
+
 async function insert(
   prisma: TPrisma,
-  ids: string[],
   events: TUsageEvent[],
-): Promise<{ done: string[]; inserted: number }> {
-  if (events.length === 0) return { done: [], inserted: 0 };
-  const rows = await toRows(prisma, events);
-  try {
-    const r = await prisma.usageEvent.createMany({ data: rows, skipDuplicates: true });
-    return { done: ids, inserted: r.count };
-  } catch {
-    const done: string[] = [];
-    let inserted = 0;
-    for (let i = 0; i < rows.length; i++) {
-      try {
-        inserted += (await prisma.usageEvent.createMany({ data: [rows[i]!], skipDuplicates: true })).count;
-        done.push(ids[i]!);
-      } catch (e) {
-        if ((e as { code?: string }).code === "P2003" || String(e).includes("foreign key"))
-          done.push(ids[i]!);
-        else break;
+): Promise<{ done: boolean[]; inserted: number }> {
+  const done = events.map(() => false);
+  let inserted = 0;
+  for (let from = 0; from < events.length; from += INSERT_CHUNK) {
+    const rows = await toRows(prisma, events.slice(from, from + INSERT_CHUNK));
+    try {
+      inserted += (await prisma.usageEvent.createMany({ data: rows, skipDuplicates: true })).count;
+      for (let i = 0; i < rows.length; i++) done[from + i] = true;
+    } catch {
+      for (let i = 0; i < rows.length; i++) {
+        try {
+          inserted += (await prisma.usageEvent.createMany({ data: [rows[i]!], skipDuplicates: true })).count;
+          done[from + i] = true;
+        } catch (e) {
+          if ((e as { code?: string }).code === "P2003" || String(e).includes("foreign key"))
+            done[from + i] = true;
+          else return { done, inserted };
+        }
       }
     }
-    return { done, inserted };
   }
+  return { done, inserted };
 }
 
 /**
@@ -146,13 +175,18 @@ export async function drainLedger(opts: TDrainOptions): Promise<TDrainResult> {
   await ensureGroup(redis, stream, group);
 
   const handle = async (entries: TEntry[]) => {
-    const { ids, events, invalid } = parseEntries(entries);
-    result.read += entries.length;
-    result.invalid += invalid.length;
-    if (invalid.length) opts.log?.("ledger: dropping malformed entries", { ids: invalid });
-    const { done, inserted } = await insert(prisma, ids, events);
+    const { entryOf, events, invalid, invalidLines } = parseEntries(entries);
+    result.read += events.length + invalidLines;
+    result.invalid += invalidLines;
+    if (invalid.length || invalidLines)
+      opts.log?.("ledger: dropping malformed entries", { ids: invalid, lines: invalidLines });
+    const { done, inserted } = await insert(prisma, events);
     result.inserted += inserted;
-    const ack = [...done, ...invalid];
+    // An entry is acknowledged only when every event it carries is stored.
+    const pending = new Set<string>();
+    for (let i = 0; i < events.length; i++) if (!done[i]) pending.add(entryOf[i]!);
+    const stored = [...new Set(entryOf)].filter((id) => !pending.has(id));
+    const ack = [...stored, ...invalid];
     if (ack.length) {
       await redis
         .multi()
@@ -161,7 +195,7 @@ export async function drainLedger(opts: TDrainOptions): Promise<TDrainResult> {
         .exec();
       result.acked += ack.length;
     }
-    return done.length === ids.length;
+    return pending.size === 0;
   };
 
   // Entries a crashed consumer read but never acknowledged.

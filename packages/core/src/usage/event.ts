@@ -34,3 +34,8 @@ export type TUsageEvent = z.infer<typeof ZUsageEvent>;
 export const LEDGER_STREAM = "aitk:ledger";
 export const LEDGER_GROUP = "ledger";
 export const LEDGER_FIELD = "e";
+/**
+ * A stream entry may instead carry many events, newline-separated, under this field: the gateway's
+ * file WAL ships a batch as one XADD, so Redis does one small append per batch instead of one per event.
+ */
+export const LEDGER_BATCH_FIELD = "b";
