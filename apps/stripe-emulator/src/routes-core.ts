@@ -110,6 +110,18 @@ export const coreRoutes: TRoute = (ctx) => {
           "You must specify a meter when creating a price with usage_type=metered.",
         );
       }
+      // A lookup key names one price at a time: taking it from another price needs transfer_lookup_key.
+      const lookupKey = str(params.lookup_key);
+      if (lookupKey) {
+        const holder = store.list("price").find((x) => x.lookup_key === lookupKey);
+        if (holder && str(params.transfer_lookup_key) !== "true") {
+          throw invalidParam(
+            "lookup_key",
+            `A price (\`${holder.id}\`) already uses that lookup key. Set transfer_lookup_key=true to move it to this price.`,
+          );
+        }
+        if (holder) store.put({ ...holder, lookup_key: null });
+      }
       return {
         body: store.put({
           id: newId("price", 14),
@@ -130,13 +142,24 @@ export const coreRoutes: TRoute = (ctx) => {
                 meter: meter ?? null,
               }
             : null,
-          lookup_key: str(params.lookup_key) ?? null,
+          lookup_key: lookupKey ?? null,
           metadata: metadataOf(params.metadata),
           livemode: false,
         }),
       };
     }
-    if (method === "GET" && !id) return { body: listOf(store.list("price"), params, "/v1/prices") };
+    if (method === "GET" && !id) {
+      const keys = arr(params.lookup_keys).map(String);
+      const active = str(params.active);
+      const prices = store
+        .list("price")
+        .filter(
+          (x) =>
+            (!keys.length || keys.includes(String(x.lookup_key))) &&
+            (active === undefined || String(x.active) === active),
+        );
+      return { body: listOf(prices, params, "/v1/prices") };
+    }
     const p = id ? store.get(id, "price") : undefined;
     if (!p) throw noSuch("price", id ?? "");
     if (method === "GET") return { body: p };

@@ -22,6 +22,11 @@ type TState = {
   identifiers: Record<string, number>;
   idempotency: Record<string, TIdempotent>;
   events: TObj[];
+  /**
+   * Subscription item id → Unix seconds from which its metered usage is billed: the subscription's
+   * (possibly backdated) start for its first items, else when the item was added or its price changed.
+   */
+  itemUsageFrom?: Record<string, number>;
 };
 
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";

@@ -191,6 +191,106 @@ describe("Stripe emulator through stripe-node", () => {
     expect(() => stripe.webhooks.constructEvent(delivery.body, delivery.sig, "whsec_other")).toThrow();
   });
 
+  it("prices by lookup key, item updates, backdated subscriptions and exact decimal lines", async () => {
+    const customer = await stripe.customers.create({ name: "Org C" });
+    const tokens = await stripe.billing.meters.create({
+      display_name: "C tokens",
+      event_name: "c_tokens",
+      default_aggregation: { formula: "sum" },
+    });
+    const cost = await stripe.billing.meters.create({
+      display_name: "C cost",
+      event_name: "c_cost",
+      default_aggregation: { formula: "sum" },
+    });
+    const oldPrice = await stripe.prices.create({
+      currency: "usd",
+      unit_amount_decimal: Stripe.Decimal.from("0.00002"),
+      recurring: { interval: "month", usage_type: "metered", meter: tokens.id },
+      product_data: { name: "tokens" },
+    });
+    const free = await stripe.prices.create({
+      currency: "usd",
+      unit_amount: 0,
+      recurring: { interval: "month", usage_type: "metered", meter: tokens.id },
+      product_data: { name: "tokens (included)" },
+      lookup_key: "c_tokens_free",
+    });
+    // A lookup key belongs to one price: taking it needs transfer_lookup_key.
+    const again = {
+      currency: "usd",
+      unit_amount: 0,
+      recurring: { interval: "month" as const, usage_type: "metered" as const, meter: tokens.id },
+      product_data: { name: "tokens (included)" },
+      lookup_key: "c_tokens_free",
+    };
+    await expect(stripe.prices.create(again)).rejects.toMatchObject({ statusCode: 400, param: "lookup_key" });
+    const moved = await stripe.prices.create({ ...again, transfer_lookup_key: true });
+    const byKey = await stripe.prices.list({ lookup_keys: ["c_tokens_free"] });
+    expect(byKey.data.map((p) => p.id)).toEqual([moved.id]);
+    expect((await stripe.prices.retrieve(free.id)).lookup_key).toBeNull();
+    const costPrice = await stripe.prices.create({
+      currency: "usd",
+      unit_amount_decimal: Stripe.Decimal.from("0.0001"),
+      recurring: { interval: "month", usage_type: "metered", meter: cost.id },
+      product_data: { name: "cost" },
+    });
+
+    // Usage metered before the subscription exists is billed when it is backdated to the month start.
+    const now = Math.floor(Date.now() / 1000);
+    const d = new Date(now * 1000);
+    const monthStart = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) / 1000;
+    const nextMonth = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) / 1000;
+    const early = Math.max(monthStart, now - 3600);
+    await stripe.billing.meterEvents.create({
+      event_name: "c_tokens",
+      payload: { stripe_customer_id: customer.id, value: "1000000" },
+      timestamp: early,
+    });
+    const sub = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: oldPrice.id }],
+      backdate_start_date: monthStart,
+      billing_cycle_anchor: nextMonth,
+      proration_behavior: "none",
+    });
+    expect(sub.start_date).toBe(monthStart);
+    expect((await stripe.invoices.createPreview({ customer: customer.id })).total).toBe(20);
+    await expect(
+      stripe.subscriptions.create({ customer: customer.id, items: [{ price: free.id }, { price: free.id }] }),
+    ).rejects.toMatchObject({ statusCode: 400, param: "items" });
+
+    // Switch the token item to the free price and add the cost item: items not named are kept, and a
+    // changed or added metered item bills only usage from then on.
+    const item = sub.items.data[0]!;
+    const updated = await stripe.subscriptions.update(sub.id, {
+      items: [{ id: item.id, price: moved.id }, { price: costPrice.id }],
+      proration_behavior: "none",
+    });
+    expect(updated.items.data.map((i) => i.price.id).sort()).toEqual([costPrice.id, moved.id].sort());
+    expect(updated.items.data.find((i) => i.price.id === moved.id)!.id).toBe(item.id);
+    // 1,234,567,891 micro-USD at 0.0001 ¢ = 123,456.7891 ¢ → 123,457 ¢ (exact decimal, half up).
+    for (const [i, v] of ["1234567000", "891"].entries())
+      await stripe.billing.meterEvents.create({
+        event_name: "c_cost",
+        payload: { stripe_customer_id: customer.id, value: v },
+        identifier: `c-cost-${i}`,
+      });
+    const preview = await stripe.invoices.createPreview({ customer: customer.id });
+    const lines = preview.lines.data.map((l) => [l.description, l.amount]);
+    expect(lines).toEqual([
+      [expect.stringContaining("C tokens"), 0],
+      [expect.stringContaining("1234567891"), 123_457],
+    ]);
+    expect(preview.total).toBe(123_457);
+    await expect(
+      stripe.subscriptions.update(sub.id, { items: [{ id: "si_missing", price: free.id }] }),
+    ).rejects.toMatchObject({ statusCode: 404 });
+    await stripe.subscriptions.update(sub.id, { items: [{ id: item.id, deleted: true }] });
+    const after = await stripe.subscriptions.retrieve(sub.id);
+    expect(after.items.data.map((i) => i.price.id)).toEqual([costPrice.id]);
+  });
+
   it("accepts v2 meter events and the v2 session + stream", async () => {
     const c = await stripe.customers.create({});
     const ev = await stripe.v2.billing.meterEvents.create({

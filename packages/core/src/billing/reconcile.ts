@@ -1,10 +1,12 @@
-// Reconciliation: our per-org per-meter totals against Stripe's meter event summaries.
-import type { TMeterKind } from "./meters";
+// Reconciliation: our per-org per-meter totals against Stripe's meter event summaries. Token meters
+// compare token counts; the cost meter compares micro-USD (our ledger's pico-USD cost, floored to the
+// meter's unit exactly as the meter sync carries it).
+import { METERS, type TMeterKind } from "./meters";
 
 export type TReconcileInput = {
   orgId: string;
   meter: TMeterKind;
-  /** What we sent (MeterSync rows with status sent) for the period. */
+  /** Our ledger's total for the period, in the meter's unit (tokens, or micro-USD for cost). */
   ours: bigint;
   /** Stripe's summed aggregated_value, or null when it could not be read. */
   stripe: bigint | null;
@@ -24,13 +26,14 @@ export function reconcile(rows: readonly TReconcileInput[]): TReconcileResult[] 
     if (r.stripe === null)
       return { ...r, status: "error", diff: null, detail: r.error ?? "Stripe summary unavailable" };
     const diff = r.stripe - r.ours;
+    const unit = METERS[r.meter].unit;
     return diff === 0n
       ? { ...r, status: "ok", diff, detail: null }
       : {
           ...r,
           status: "mismatch",
           diff,
-          detail: `Stripe has ${r.stripe} ${r.meter} tokens, we sent ${r.ours} (${diff > 0n ? "+" : ""}${diff})`,
+          detail: `Stripe has ${r.stripe} ${r.meter} ${unit}, our ledger ${r.ours} (${diff > 0n ? "+" : ""}${diff})`,
         };
   });
 }
