@@ -49,6 +49,82 @@ async function snapshot(orgId: string) {
   ).map((r) => JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
 }
 
+type TSums = {
+  model: string;
+  apiKeyId: string;
+  requests: number;
+  errors: number;
+  rateLimited: number;
+  promptTokens: bigint;
+  completionTokens: bigint;
+  costPicoUsd: bigint;
+  ttftBuckets: number[];
+  latencyBuckets: number[];
+  durationMsSum: bigint;
+  ttftMsSum: bigint;
+};
+
+/** Rows summed per (sizeMs bucket, model, key), every column including the histograms, sorted. */
+function regroup(rows: (TSums & { t: Date })[], sizeMs: number) {
+  const by = new Map<string, TSums & { t: number }>();
+  for (const r of rows) {
+    const t = Math.floor(r.t.getTime() / sizeMs) * sizeMs;
+    const k = `${t}|${r.model}|${r.apiKeyId}`;
+    const a = by.get(k);
+    if (!a) {
+      by.set(k, {
+        t,
+        model: r.model,
+        apiKeyId: r.apiKeyId,
+        requests: r.requests,
+        errors: r.errors,
+        rateLimited: r.rateLimited,
+        promptTokens: r.promptTokens,
+        completionTokens: r.completionTokens,
+        costPicoUsd: r.costPicoUsd,
+        ttftBuckets: [...r.ttftBuckets],
+        latencyBuckets: [...r.latencyBuckets],
+        durationMsSum: r.durationMsSum,
+        ttftMsSum: r.ttftMsSum,
+      });
+      continue;
+    }
+    a.requests += r.requests;
+    a.errors += r.errors;
+    a.rateLimited += r.rateLimited;
+    a.promptTokens += r.promptTokens;
+    a.completionTokens += r.completionTokens;
+    a.costPicoUsd += r.costPicoUsd;
+    a.ttftBuckets = r.ttftBuckets.map((c, i) => c + (a.ttftBuckets[i] ?? 0));
+    a.latencyBuckets = r.latencyBuckets.map((c, i) => c + (a.latencyBuckets[i] ?? 0));
+    a.durationMsSum += r.durationMsSum;
+    a.ttftMsSum += r.ttftMsSum;
+  }
+  return [...by.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)).map(([, v]) => v);
+}
+
+/** The 5-minute and hourly rows are exactly the sums of the minute rows they cover. */
+async function expectLevelsMatchMinutes(orgId: string) {
+  const minutes = (await prisma.usageRollup.findMany({ where: { orgId } })).map((r) => ({
+    ...r,
+    t: r.minute,
+  }));
+  const fives = (await prisma.usageRollup5m.findMany({ where: { orgId } })).map((r) => ({
+    ...r,
+    t: r.bucket,
+  }));
+  const hours = (await prisma.usageRollupHour.findMany({ where: { orgId } })).map((r) => ({
+    ...r,
+    t: r.hour,
+  }));
+  expect(minutes.length).toBeGreaterThan(0);
+  for (const r of fives) expect(r.bucket.getTime() % (5 * MIN)).toBe(0);
+  for (const r of hours) expect(r.hour.getTime() % (60 * MIN)).toBe(0);
+  expect(regroup(fives, 5 * MIN)).toEqual(regroup(minutes, 5 * MIN));
+  expect(regroup(hours, 60 * MIN)).toEqual(regroup(minutes, 60 * MIN));
+  return { minutes: minutes.length, fives: fives.length, hours: hours.length };
+}
+
 describe("usage rollups", () => {
   it("match the raw events and never double count on re-runs, late events or a reset watermark", async () => {
     const org = await createOrg(prisma);
@@ -120,6 +196,61 @@ describe("usage rollups", () => {
       _sum: { requests: true },
     });
     expect(afterHours._sum.requests).toBe(301);
+    await expectLevelsMatchMinutes(org.id);
+  });
+
+  it("keep the 5-minute and hourly levels equal to the minute rows through incremental runs and late events", async () => {
+    const org = await createOrg(prisma);
+    // 160 minutes before the current hour, starting off an hour and a 5-minute boundary.
+    const start = Math.floor(Date.now() / (60 * MIN)) * 60 * MIN - 3 * 60 * MIN + 7 * MIN + 13_000;
+    const at = (i: number) => new Date(start + ((i * 7919) % (160 * 60)) * 1000);
+    const batch = (from: number, n: number, over: (i: number) => Record<string, unknown> = () => ({})) =>
+      Array.from({ length: n }, (_, k) =>
+        row(org.id, at(from + k), from + k, {
+          ...(k % 9 === 0 ? { outcome: "upstream_error", status: 502, ttftMs: null } : {}),
+          ...over(from + k),
+        }),
+      );
+    // 1. The first 200 events, rolled up.
+    await prisma.usageEvent.createMany({ data: batch(0, 200) });
+    await runRollup(prisma);
+    const first = await expectLevelsMatchMinutes(org.id);
+    expect(first.fives).toBeGreaterThan(first.hours);
+
+    // 2. More events, some in buckets already rolled up, some with a model and key never seen there.
+    await prisma.usageEvent.createMany({
+      data: batch(200, 150, (i) => (i % 4 === 0 ? { model: "m3", apiKeyId: "key_late" } : {})),
+    });
+    await runRollup(prisma);
+    await expectLevelsMatchMinutes(org.id);
+
+    // 3. Late events (gateway spool): old createdAt, ingested now, into the first and last buckets,
+    // including the partial 5-minute bucket at the start and a minute on an hour boundary.
+    const hourEdge = Math.floor(start / (60 * MIN)) * 60 * MIN + 60 * MIN;
+    await prisma.usageEvent.createMany({
+      data: [
+        row(org.id, new Date(start + 1000), 5001),
+        row(org.id, new Date(hourEdge - 1000), 5002, { model: "m4" }),
+        row(org.id, new Date(hourEdge), 5003, { model: "m4" }),
+        row(org.id, new Date(start + 160 * MIN - 1000), 5004, { outcome: "rate_limited", status: 429 }),
+      ],
+    });
+    await runRollup(prisma);
+    // Re-running (and replaying from scratch) changes nothing.
+    await runRollup(prisma);
+    await prisma.jobCursor.delete({ where: { name: ROLLUP_CURSOR } });
+    await runRollup(prisma);
+    const last = await expectLevelsMatchMinutes(org.id);
+    const five = await prisma.usageRollup5m.aggregate({
+      where: { orgId: org.id },
+      _sum: { requests: true, costPicoUsd: true },
+    });
+    expect(five._sum.requests).toBe(354);
+    expect(five._sum.costPicoUsd).toBe(
+      (await prisma.usageEvent.aggregate({ where: { orgId: org.id }, _sum: { costPicoUsd: true } }))._sum
+        .costPicoUsd,
+    );
+    expect(last.fives).toBeLessThan(last.minutes);
   });
 
   it("retention deletes raw events past the org's window and keeps rollups", async () => {

@@ -1,7 +1,8 @@
 // Incremental per-minute rollups. Each run finds the (org, minute) pairs touched by events ingested
 // since the watermark (minus an overlap, so rows committed late by a slow transaction are not missed)
 // and recomputes those whole minutes from the ledger with an upsert. Recomputing is idempotent: running
-// twice, replaying, or crashing half-way never double counts.
+// twice, replaying, or crashing half-way never double counts. The 5-minute and hourly levels are then
+// recomputed, the same way, from the minute rows of every 5-minute bucket and hour a touched minute falls in.
 import { LATENCY_BUCKETS_SECONDS, TTFT_BUCKETS_SECONDS } from "@aitk/core/usage/buckets";
 import type { TPrisma } from "@aitk/db";
 
@@ -60,31 +61,52 @@ ON CONFLICT ("orgId", minute, model, "apiKeyId") DO UPDATE SET
 const sumArr = (col: string, n: number) =>
   `ARRAY[${Array.from({ length: n }, (_, i) => `coalesce(sum(r."${col}"[${i + 1}]), 0)`).join(", ")}]::int[]`;
 
-/** Hours containing the touched minutes, recomputed from the minute rollups (idempotent). */
-export function rollupHourUpsertSql(touchedSql: string): string {
+/** A coarser rollup level: its table, time column, and how a minute maps to its bucket (SQL). */
+type TLevel = { table: string; col: string; bucket: (m: string) => string; interval: string };
+const FIVE_MIN: TLevel = {
+  table: '"UsageRollup5m"',
+  col: "bucket",
+  // Buckets aligned to the epoch (as the panels' time axis is): :00, :05, :10…
+  bucket: (m) => `date_bin('5 minutes', ${m}, TIMESTAMP '2000-01-01')`,
+  interval: "5 minutes",
+};
+const HOUR: TLevel = {
+  table: '"UsageRollupHour"',
+  col: "hour",
+  bucket: (m) => `date_trunc('hour', ${m})`,
+  interval: "1 hour",
+};
+
+/** The buckets of `level` containing the touched minutes, recomputed from the minute rollups (idempotent). */
+function rollupLevelUpsertSql(level: TLevel, touchedSql: string): string {
   return `
 WITH touched AS (${touchedSql}),
-hrs AS (SELECT DISTINCT "orgId", date_trunc('hour', m) AS h FROM touched)
-INSERT INTO "UsageRollupHour" ("orgId", hour, model, "apiKeyId", requests, errors, "rateLimited",
+b AS (SELECT DISTINCT "orgId", ${level.bucket("m")} AS s FROM touched)
+INSERT INTO ${level.table} ("orgId", ${level.col}, model, "apiKeyId", requests, errors, "rateLimited",
   "promptTokens", "completionTokens", "costPicoUsd", "ttftBuckets", "latencyBuckets", "durationMsSum", "ttftMsSum")
-SELECT hrs."orgId", hrs.h, a.*
-FROM hrs CROSS JOIN LATERAL (
+SELECT b."orgId", b.s, a.*
+FROM b CROSS JOIN LATERAL (
   SELECT r.model, r."apiKeyId", sum(r.requests)::int, sum(r.errors)::int, sum(r."rateLimited")::int,
     sum(r."promptTokens")::bigint, sum(r."completionTokens")::bigint, sum(r."costPicoUsd")::bigint,
     ${sumArr("ttftBuckets", TTFT_BUCKETS_SECONDS.length + 1)},
     ${sumArr("latencyBuckets", LATENCY_BUCKETS_SECONDS.length + 1)},
     sum(r."durationMsSum")::bigint, sum(r."ttftMsSum")::bigint
   FROM "UsageRollup" r
-  WHERE r."orgId" = hrs."orgId" AND r.minute >= hrs.h AND r.minute < hrs.h + interval '1 hour'
+  WHERE r."orgId" = b."orgId" AND r.minute >= b.s AND r.minute < b.s + interval '${level.interval}'
   GROUP BY r.model, r."apiKeyId"
 ) a
-ON CONFLICT ("orgId", hour, model, "apiKeyId") DO UPDATE SET
+ON CONFLICT ("orgId", ${level.col}, model, "apiKeyId") DO UPDATE SET
   requests = EXCLUDED.requests, errors = EXCLUDED.errors, "rateLimited" = EXCLUDED."rateLimited",
   "promptTokens" = EXCLUDED."promptTokens", "completionTokens" = EXCLUDED."completionTokens",
   "costPicoUsd" = EXCLUDED."costPicoUsd", "ttftBuckets" = EXCLUDED."ttftBuckets",
   "latencyBuckets" = EXCLUDED."latencyBuckets", "durationMsSum" = EXCLUDED."durationMsSum",
   "ttftMsSum" = EXCLUDED."ttftMsSum"`;
 }
+
+/** 5-minute buckets containing the touched minutes, recomputed from the minute rollups (idempotent). */
+export const rollup5mUpsertSql = (touchedSql: string) => rollupLevelUpsertSql(FIVE_MIN, touchedSql);
+/** Hours containing the touched minutes, recomputed from the minute rollups (idempotent). */
+export const rollupHourUpsertSql = (touchedSql: string) => rollupLevelUpsertSql(HOUR, touchedSql);
 
 export type TRollupResult = { from: string; to: string; rows: number; ms: number };
 
@@ -100,7 +122,10 @@ export async function runRollup(
   const touched = `SELECT DISTINCT "orgId", date_trunc('minute', "createdAt") AS m FROM "UsageEvent"
     WHERE "ingestedAt" > $1 AND "ingestedAt" <= $2`;
   const rows = await prisma.$executeRawUnsafe(rollupUpsertSql(touched), from, to);
-  if (rows > 0) await prisma.$executeRawUnsafe(rollupHourUpsertSql(touched), from, to);
+  if (rows > 0) {
+    await prisma.$executeRawUnsafe(rollup5mUpsertSql(touched), from, to);
+    await prisma.$executeRawUnsafe(rollupHourUpsertSql(touched), from, to);
+  }
   await prisma.jobCursor.upsert({ where: { name }, create: { name, at: to }, update: { at: to } });
   return { from: from.toISOString(), to: to.toISOString(), rows, ms: Date.now() - started };
 }

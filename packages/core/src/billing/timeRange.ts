@@ -57,3 +57,48 @@ export function resolveRange(
   const to = Math.ceil(now / 60_000) * 60_000;
   return { from: new Date(to - ms), to: new Date(to), stepMs };
 }
+
+// ------------------------------------------------------------------------------------ rollup levels
+
+/** The rollup tables the panels read, finest first; each level's bucket divides the next one's. */
+export const ROLLUP_LEVELS = [
+  { level: "minute", ms: 60_000 },
+  { level: "5m", ms: 300_000 },
+  { level: "hour", ms: 3_600_000 },
+] as const;
+export type TRollupLevel = (typeof ROLLUP_LEVELS)[number]["level"];
+export type TRollupSegment = { level: TRollupLevel; from: number; to: number };
+
+/** The levels usable for a chart step: those whose bucket divides it, so no row straddles two points. */
+function levelsFor(stepMs: number): readonly (typeof ROLLUP_LEVELS)[number][] {
+  const ok = ROLLUP_LEVELS.filter((l) => stepMs % l.ms === 0);
+  return ok.length ? ok : [ROLLUP_LEVELS[0]];
+}
+
+/** The coarsest rollup level a chart step can read (24h → 15-minute step → the 5-minute rollups). */
+export function rollupLevelFor(stepMs: number): TRollupLevel {
+  return levelsFor(stepMs).at(-1)!.level;
+}
+
+/**
+ * Splits [from, to) into the rows to read: the coarsest level the step allows for the aligned middle,
+ * and finer levels for the ragged edges (…minute | 5m | hour | 5m | minute…). The segments are
+ * contiguous and disjoint, so their sums equal the minute rows' (`minute >= from AND minute < to`)
+ * exactly, however unaligned the range. Times are epoch ms; level buckets are aligned to the epoch.
+ */
+export function rollupSegments(fromMs: number, toMs: number, stepMs: number): TRollupSegment[] {
+  type TLevel = (typeof ROLLUP_LEVELS)[number];
+  const split = (from: number, to: number, levels: readonly TLevel[]): TRollupSegment[] => {
+    if (from >= to) return [];
+    const top = levels.at(-1)!;
+    const finer = levels.slice(0, -1);
+    // The finest level takes the bounds as they are (a minute row belongs to [from, to) by its start).
+    if (finer.length === 0) return [{ level: top.level, from, to }];
+    const a = Math.ceil(from / top.ms) * top.ms;
+    const b = Math.floor(to / top.ms) * top.ms;
+    if (a >= b) return split(from, to, finer);
+    const mid: TRollupSegment = { level: top.level, from: a, to: b };
+    return [...split(from, a, finer), mid, ...split(b, to, finer)];
+  };
+  return split(fromMs, toMs, levelsFor(stepMs));
+}

@@ -1,6 +1,6 @@
-// Usage panels and the usage API. Every query reads UsageRollup only (never raw events) and is scoped
-// to the caller's org; time buckets are summed in SQL, percentiles and derived series in
-// @aitk/core/billing/panels.
+// Usage panels and the usage API. Every query reads the rollups only (minute, 5-minute and hourly;
+// never raw events) and is scoped to the caller's org; time buckets are summed in SQL, percentiles and
+// derived series in @aitk/core/billing/panels.
 import { currentPeriod } from "@aitk/core/billing/invoice";
 import { picoToUsd } from "@aitk/core/billing/money";
 import {
@@ -15,7 +15,12 @@ import {
   type TBucketRow,
   timeAxis,
 } from "@aitk/core/billing/panels";
-import { RANGE_PRESET_NAMES, resolveRange } from "@aitk/core/billing/timeRange";
+import {
+  RANGE_PRESET_NAMES,
+  resolveRange,
+  rollupSegments,
+  type TRollupLevel,
+} from "@aitk/core/billing/timeRange";
 import { percentileMs } from "@aitk/core/billing/histogram";
 import { DomainError } from "@aitk/core/errors";
 import { LATENCY_BUCKETS_SECONDS, TTFT_BUCKETS_SECONDS } from "@aitk/core/usage/buckets";
@@ -83,13 +88,40 @@ function where(
     ${q.apiKeyId !== undefined ? Prisma.sql`AND "apiKeyId" = ${q.apiKeyId === "none" ? "" : q.apiKeyId}` : Prisma.empty}`;
 }
 
-const MINUTE = { table: Prisma.raw('"UsageRollup"'), col: Prisma.raw("minute") };
-const HOUR = { table: Prisma.raw('"UsageRollupHour"'), col: Prisma.raw("hour") };
-const HOUR_MS = 3_600_000;
+const LEVELS: Record<TRollupLevel, { table: Prisma.Sql; col: Prisma.Sql }> = {
+  minute: { table: Prisma.raw('"UsageRollup"'), col: Prisma.raw("minute") },
+  "5m": { table: Prisma.raw('"UsageRollup5m"'), col: Prisma.raw("bucket") },
+  hour: { table: Prisma.raw('"UsageRollupHour"'), col: Prisma.raw("hour") },
+};
+const COLS =
+  Prisma.raw(`model, "apiKeyId", requests, errors, "rateLimited", "promptTokens", "completionTokens",
+  "costPicoUsd", "ttftBuckets", "latencyBuckets", "durationMsSum", "ttftMsSum"`);
 
 /**
- * The SQL behind each panel, exported for bench/panels. Steps of an hour or more read the hourly
- * rollups (the range then starts at the hour containing `from`); finer steps read the minute rollups.
+ * The rollup rows of [from, to) as one relation `r` (time column `ts`): the coarsest level the step
+ * allows for the aligned middle, finer levels for the ragged edges (rollupSegments), so the sums are
+ * exactly the minute rows' whatever the range.
+ */
+function rollupSource(
+  orgId: string,
+  from: Date,
+  to: Date,
+  stepMs: number,
+  q: { model?: string; apiKeyId?: string },
+) {
+  const parts = rollupSegments(from.getTime(), to.getTime(), stepMs).map((s) => {
+    const l = LEVELS[s.level];
+    return Prisma.sql`SELECT ${l.col} AS ts, ${COLS} FROM ${l.table}
+      WHERE ${where(l.col, orgId, new Date(s.from), new Date(s.to), q)}`;
+  });
+  if (parts.length === 0) parts.push(Prisma.sql`SELECT minute AS ts, ${COLS} FROM "UsageRollup" WHERE false`);
+  return Prisma.sql`(${Prisma.join(parts, " UNION ALL ")}) r`;
+}
+
+/**
+ * The SQL behind each panel, exported for bench/panels. The series and tables read the coarsest
+ * rollup level whose bucket divides the step (minute for 1-minute steps, 5-minute rows for 5- and
+ * 15-minute steps, hours for steps of an hour or more), with finer rows for the range's partial edges.
  * Revenue by day and today's revenue always come from the hourly ones.
  */
 export function panelQueries(
@@ -99,21 +131,19 @@ export function panelQueries(
   stepMs: number,
   q: { model?: string; apiKeyId?: string } = {},
 ) {
-  const src = stepMs >= HOUR_MS ? HOUR : MINUTE;
-  const start = src === HOUR ? new Date(Math.floor(from.getTime() / HOUR_MS) * HOUR_MS) : from;
-  const w = where(src.col, orgId, start, to, q);
+  const src = rollupSource(orgId, from, to, stepMs, q);
   const step = Prisma.raw(String(stepMs / 1000));
-  const bucket = Prisma.sql`(floor(extract(epoch from ${src.col}) / ${step}) * ${step} * 1000)::bigint`;
+  const bucket = Prisma.sql`(floor(extract(epoch from r.ts) / ${step}) * ${step} * 1000)::bigint`;
   const dayStart = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000);
   const revenueFrom = new Date(Math.min(from.getTime(), Date.now() - 13 * 86_400_000));
   const revenueFromDay = new Date(Math.floor(revenueFrom.getTime() / 86_400_000) * 86_400_000);
   return {
-    series: Prisma.sql`SELECT ${bucket} AS t, ${AGG} FROM ${src.table} WHERE ${w} GROUP BY 1 ORDER BY 1`,
+    series: Prisma.sql`SELECT ${bucket} AS t, ${AGG} FROM ${src} GROUP BY 1 ORDER BY 1`,
     byModelSeries: Prisma.sql`SELECT ${bucket} AS t, model, coalesce(sum(requests), 0)::bigint AS requests,
       coalesce(sum("promptTokens"), 0)::bigint AS "promptTokens", coalesce(sum("completionTokens"), 0)::bigint AS "completionTokens"
-      FROM ${src.table} WHERE ${w} GROUP BY 1, 2 ORDER BY 1`,
-    byModel: Prisma.sql`SELECT model, ${AGG} FROM ${src.table} WHERE ${w} GROUP BY model ORDER BY sum("costPicoUsd") DESC, model LIMIT 100`,
-    byKey: Prisma.sql`SELECT "apiKeyId", ${AGG} FROM ${src.table} WHERE ${w} GROUP BY "apiKeyId" ORDER BY sum(requests) DESC LIMIT 100`,
+      FROM ${src} GROUP BY 1, 2 ORDER BY 1`,
+    byModel: Prisma.sql`SELECT model, ${AGG} FROM ${src} GROUP BY model ORDER BY sum("costPicoUsd") DESC, model LIMIT 100`,
+    byKey: Prisma.sql`SELECT "apiKeyId", ${AGG} FROM ${src} GROUP BY "apiKeyId" ORDER BY sum(requests) DESC LIMIT 100`,
     models: Prisma.sql`SELECT DISTINCT model FROM "UsageRollupHour" WHERE "orgId" = ${orgId}
       AND hour >= ${new Date(Math.min(from.getTime(), Date.now() - 86_400_000))} AND hour < ${to} LIMIT 100`,
     revenueToday: Prisma.sql`SELECT coalesce(sum("costPicoUsd"), 0)::bigint AS cost FROM "UsageRollupHour"
