@@ -1,6 +1,7 @@
 // Ledger → Stripe meter events against the Stripe emulator (a real HTTP server driven by stripe-node),
-// real Postgres and Redis. The ledger's token totals must equal Stripe's meter event summaries for
-// every org and meter — after replays, late events, lost acknowledgements and a kill -9 mid-sync.
+// real Postgres and Redis. The ledger's totals (tokens, and cost in micro-USD) must equal Stripe's meter
+// event summaries for every org and meter — after replays, late events, lost acknowledgements and a
+// kill -9 mid-sync. (billing-e2e.test.ts does the same with real gateway traffic.)
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
@@ -66,11 +67,13 @@ function event(orgId: string, ts: number, i: number, model = "m-small"): TUsageE
   };
 }
 
-async function ledgerTotals(orgId: string) {
-  const [r] = await prisma.$queryRaw<{ input: bigint | null; output: bigint | null }[]>`
-    SELECT sum("promptTokens")::bigint AS input, sum("completionTokens")::bigint AS output
+/** The ledger in each meter's unit: tokens, and cost in micro-USD (pico-USD floored). */
+async function ledgerTotals(orgId: string): Promise<Record<TMeterKind, bigint>> {
+  const [r] = await prisma.$queryRaw<{ input: bigint | null; output: bigint | null; cost: bigint | null }[]>`
+    SELECT sum("promptTokens")::bigint AS input, sum("completionTokens")::bigint AS output,
+      sum("costPicoUsd")::bigint AS cost
     FROM "UsageEvent" WHERE "orgId" = ${orgId}`;
-  return { input: r?.input ?? 0n, output: r?.output ?? 0n };
+  return { input: r?.input ?? 0n, output: r?.output ?? 0n, cost: (r?.cost ?? 0n) / 1_000_000n };
 }
 
 async function stripeTotal(orgId: string, meter: TMeterKind, fromMs: number, toMs: number) {
@@ -161,7 +164,9 @@ describe("billing sync: ledger → Stripe meter events", () => {
     ).toBe(2);
 
     // Lost acknowledgement: Stripe got the event but we never recorded it (crash after the request).
-    const victim = await prisma.meterSync.findFirstOrThrow({ where: { orgId: orgIds[2]!, status: "sent" } });
+    const victim = await prisma.meterSync.findFirstOrThrow({
+      where: { orgId: orgIds[2]!, status: "sent", value: { gt: 0n } },
+    });
     await prisma.meterSync.update({
       where: { identifier: victim.identifier },
       data: { status: "pending", sentAt: null },
@@ -185,7 +190,7 @@ describe("billing sync: ledger → Stripe meter events", () => {
       expect(rec.errors).toBe(0);
       expect(
         await prisma.billingReconciliation.count({ where: { orgId: { in: orgIds }, status: "ok" } }),
-      ).toBe(6);
+      ).toBe(9);
     }
   });
 
@@ -220,6 +225,54 @@ describe("billing sync: ledger → Stripe meter events", () => {
     expect(later.sent).toBe(2);
     const ok = await prisma.meterSync.findMany({ where: { orgId: org2.id } });
     expect(ok.every((x) => x.status === "sent" && x.attempts === 2)).toBe(true);
+  });
+
+  it("cost meter: sub-micro-USD costs carry over minutes and revisions; Stripe gets floor(ledger)", async () => {
+    const org = await createOrg(prisma);
+    const now = Date.now();
+    const from = minuteStart(now) - 90 * MIN;
+    // 0.3 µ$ + 0.45 µ$ per minute for 80 minutes: most minutes alone are worth less than one unit.
+    const rows = [];
+    for (let m = 0; m < 80; m++)
+      for (const c of [300_000n, 450_000n]) {
+        const { ts, ...rest } = event(org.id, from + m * MIN + 1000, m);
+        rows.push({ ...rest, costPicoUsd: c, createdAt: new Date(ts) });
+      }
+    await prisma.usageEvent.createMany({ data: rows });
+    const before = emulator.store.state.meterEvents.length;
+    const r = await runBillingSync(prisma, stripe, { now: () => now + 2 * MIN });
+    expect(r.failed).toBe(0);
+    const cost = await prisma.meterSync.findMany({ where: { orgId: org.id, meter: "cost" } });
+    expect(cost).toHaveLength(80);
+    expect(cost.reduce((a, x) => a + x.costPicoUsd!, 0n)).toBe(60_000_000n);
+    expect(cost.reduce((a, x) => a + x.value, 0n)).toBe(60n);
+    // Rows worth 0 units record their pico-USD and send nothing.
+    const zero = cost.filter((x) => x.value === 0n);
+    expect(zero.length).toBeGreaterThan(0);
+    expect(zero.every((x) => x.status === "sent" && x.lastError?.includes("carried"))).toBe(true);
+    const sentCost = emulator.store.state.meterEvents
+      .slice(before)
+      .filter((e) => e.event_name === "aitk_usage_cost");
+    expect(sentCost).toHaveLength(80 - zero.length);
+    expect(await stripeTotal(org.id, "cost", from, now)).toBe(60n);
+
+    // A late 0.5 µ$ event in the first minute: revision 1 covers it; 60.5 µ$ → still 60 units, then
+    // another 0.5 µ$ → 61.
+    for (const i of [1, 2]) {
+      const { ts, ...rest } = event(org.id, from + 2000 + i, 1000 + i);
+      await prisma.usageEvent.create({ data: { ...rest, costPicoUsd: 500_000n, createdAt: new Date(ts) } });
+      await runBillingSync(prisma, stripe, { now: () => now + 2 * MIN + i });
+    }
+    const revs = await prisma.meterSync.findMany({
+      where: { orgId: org.id, meter: "cost", revision: { gt: 0 } },
+      orderBy: { revision: "asc" },
+    });
+    expect(revs.map((x) => [x.revision, x.value, x.costPicoUsd])).toEqual([
+      [1, 0n, 500_000n],
+      [2, 1n, 500_000n],
+    ]);
+    expect(await stripeTotal(org.id, "cost", from, now)).toBe(61n);
+    await expectTotalsEqual([org.id], from, now);
   });
 
   it("kill -9 of the worker mid-sync, restart: totals still equal, no duplicates", async () => {

@@ -1,10 +1,12 @@
 // Meter sync: ledger → Stripe meter events, exactly once in effect.
 //
 // 1. Plan (one transaction under an advisory lock): for the (org, minute) pairs touched by events
-//    ingested since the watermark, in closed minutes only, compare the ledger's token totals with the
+//    ingested since the watermark, in closed minutes only, compare the ledger's totals with the
 //    MeterSync rows already planned and insert the positive difference as a new row whose identifier is
-//    deterministic (`aitk:<org>:<meter>:<minute>[:r<n>]`). Minutes outside Stripe's 35-day window are
-//    stored as failed with a visible reason and never sent.
+//    deterministic (`aitk:<org>:<meter>:<minute>[:r<n>]`). Three meters: input and output tokens, and
+//    cost in micro-USD (the ledger's pico-USD cost, remainders carried per billing period, see
+//    planCost in @aitk/core/billing/meters). Minutes outside Stripe's 35-day window are stored as
+//    failed with a visible reason and never sent.
 // 2. Send: every due row (pending, or failed with nextAttemptAt ≤ now) goes to Stripe with its stored
 //    identifier. Stripe refusing a duplicate identifier (`resource_already_exists`) means an earlier try
 //    got through before we could record it: the row is marked sent. Other failures back off
@@ -14,9 +16,12 @@
 import {
   backoffMs,
   closedBefore,
-  METER_KINDS,
   meterIdentifier,
+  periodKey,
+  periodStartOf,
+  planCost,
   planMinute,
+  TOKEN_METERS,
   type TMeterKind,
   withinStripeWindow,
 } from "@aitk/core/billing/meters";
@@ -47,7 +52,16 @@ export type TSyncResult = {
   failed: number;
 };
 
-type TTouched = { orgId: string; m: Date; input: bigint | null; output: bigint | null };
+type TTouched = {
+  orgId: string;
+  m: Date;
+  input: bigint | null;
+  output: bigint | null;
+  cost: bigint | null;
+};
+
+const OUTSIDE_WINDOW = "minute is older than Stripe's 35-day meter event window: not sent";
+const NOTHING_TO_SEND = "under one micro-USD so far: carried into the period's next cost event, nothing sent";
 
 export async function planMeterSync(prisma: TPrisma, opts: TSyncOptions = {}) {
   const now = (opts.now ?? Date.now)();
@@ -67,9 +81,10 @@ export async function planMeterSync(prisma: TPrisma, opts: TSyncOptions = {}) {
           SELECT DISTINCT "orgId", date_trunc('minute', "createdAt") AS m FROM "UsageEvent"
           WHERE "ingestedAt" > ${from} AND "ingestedAt" <= ${new Date(now)} AND "createdAt" < ${closed}
         )
-        SELECT t."orgId", t.m, e.input, e.output
+        SELECT t."orgId", t.m, e.input, e.output, e.cost
         FROM t CROSS JOIN LATERAL (
-          SELECT sum(x."promptTokens")::bigint AS input, sum(x."completionTokens")::bigint AS output
+          SELECT sum(x."promptTokens")::bigint AS input, sum(x."completionTokens")::bigint AS output,
+            sum(x."costPicoUsd")::bigint AS cost
           FROM "UsageEvent" x
           WHERE x."orgId" = t."orgId" AND x."createdAt" >= t.m AND x."createdAt" < t.m + interval '1 minute'
         ) e`;
@@ -78,38 +93,79 @@ export async function planMeterSync(prisma: TPrisma, opts: TSyncOptions = {}) {
       if (touched.length) {
         const existing = await tx.meterSync.findMany({
           where: { OR: touched.map((t) => ({ orgId: t.orgId, minute: t.m })) },
-          select: { orgId: true, meter: true, minute: true, revision: true, value: true },
+          select: {
+            orgId: true,
+            meter: true,
+            minute: true,
+            revision: true,
+            value: true,
+            costPicoUsd: true,
+          },
         });
         const key = (o: string, m: string, t: Date) => `${o}|${m}|${t.getTime()}`;
-        const byKey = new Map<string, { revision: number; value: bigint }[]>();
+        const byKey = new Map<string, { revision: number; value: bigint; costPicoUsd: bigint }[]>();
         for (const r of existing) {
           const k = key(r.orgId, r.meter, r.minute);
-          byKey.set(k, [...(byKey.get(k) ?? []), { revision: r.revision, value: r.value }]);
+          byKey.set(k, [
+            ...(byKey.get(k) ?? []),
+            { revision: r.revision, value: r.value, costPicoUsd: r.costPicoUsd ?? 0n },
+          ]);
         }
         const rows = [];
+        const row = (
+          orgId: string,
+          meter: TMeterKind,
+          m: Date,
+          plan: { revision: number; value: bigint },
+          costPicoUsd: bigint | null = null,
+        ) => {
+          const inWindow = withinStripeWindow(m, now);
+          // A cost row worth 0 units only records the pico-USD it covers: nothing to send.
+          const nothing = inWindow && costPicoUsd !== null && plan.value === 0n;
+          if (!inWindow) expired++;
+          else planned++;
+          return {
+            identifier: meterIdentifier(orgId, meter, m, plan.revision),
+            orgId,
+            meter,
+            minute: m,
+            value: plan.value,
+            revision: plan.revision,
+            costPicoUsd,
+            status: nothing ? ("sent" as const) : inWindow ? ("pending" as const) : ("failed" as const),
+            lastError: nothing ? NOTHING_TO_SEND : inWindow ? null : OUTSIDE_WINDOW,
+            nextAttemptAt: inWindow && !nothing ? new Date(now) : null,
+          };
+        };
         for (const t of touched) {
-          for (const meter of METER_KINDS) {
+          for (const meter of TOKEN_METERS) {
             const ledger = (meter === "input" ? t.input : t.output) ?? 0n;
             const plan = planMinute(BigInt(ledger), byKey.get(key(t.orgId, meter, t.m)) ?? []);
-            if (!plan) continue;
-            const inWindow = withinStripeWindow(t.m, now);
-            if (!inWindow) expired++;
-            else planned++;
-            rows.push({
-              identifier: meterIdentifier(t.orgId, meter, t.m, plan.revision),
-              orgId: t.orgId,
-              meter,
-              minute: t.m,
-              value: plan.value,
-              revision: plan.revision,
-              status: inWindow ? ("pending" as const) : ("failed" as const),
-              lastError: inWindow
-                ? null
-                : "minute is older than Stripe's 35-day meter event window: not sent",
-              nextAttemptAt: inWindow ? new Date(now) : null,
-            });
+            if (plan) rows.push(row(t.orgId, meter, t.m, plan));
           }
         }
+        // Cost: the carry state of every (org, billing period) touched, from all its cost rows so far.
+        const orgIds = [...new Set(touched.map((t) => t.orgId))];
+        const firstPeriod = new Date(Math.min(...touched.map((t) => periodStartOf(t.m.getTime()))));
+        const sums = await tx.$queryRaw<{ orgId: string; p: Date; pico: bigint; micro: bigint }[]>`
+          SELECT "orgId", date_trunc('month', minute) AS p,
+            coalesce(sum("costPicoUsd"), 0)::bigint AS pico, coalesce(sum(value), 0)::bigint AS micro
+          FROM "MeterSync"
+          WHERE meter = 'cost' AND "orgId" = ANY(${orgIds}) AND minute >= ${firstPeriod}
+          GROUP BY 1, 2`;
+        const period = new Map(
+          sums.map((s) => [periodKey(s.orgId, s.p), { pico: BigInt(s.pico), micro: BigInt(s.micro) }]),
+        );
+        const cost = planCost(
+          touched.map((t) => ({
+            orgId: t.orgId,
+            minute: t.m,
+            ledgerPico: BigInt(t.cost ?? 0n),
+            planned: byKey.get(key(t.orgId, "cost", t.m)) ?? [],
+          })),
+          period,
+        );
+        for (const c of cost) rows.push(row(c.orgId, "cost", c.minute, c, c.costPicoUsd));
         if (rows.length) await tx.meterSync.createMany({ data: rows, skipDuplicates: true });
       }
       await tx.jobCursor.upsert({
@@ -160,7 +216,7 @@ export async function sendMeterEvents(prisma: TPrisma, stripe: Stripe, opts: TSy
           status: "failed",
           attempts,
           nextAttemptAt: null,
-          lastError: "minute is older than Stripe's 35-day meter event window: not sent",
+          lastError: OUTSIDE_WINDOW,
         },
       });
       result.failed++;

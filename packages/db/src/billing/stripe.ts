@@ -1,11 +1,12 @@
-// Stripe objects aitk keeps in step with its own tables: the two token meters, one customer per org,
-// Stripe prices mirroring our Price rows, the org's metered subscription and the plan it implies.
+// Stripe objects aitk keeps in step with its own tables: the three meters (input and output tokens,
+// cost in micro-USD), one customer per org, the plan's three prices, the org's metered subscription
+// and the plan it implies.
 // Shared by the worker (meter sync, reconciliation) and the web app (billing page, webhooks). Every
 // create carries an idempotency key derived from our ids, so a crash between Stripe's answer and our
 // database write cannot create a second customer or price.
 import { effectivePrice } from "@aitk/core/usage/pricing";
-import { METER_KINDS, METERS, type TMeterKind } from "@aitk/core/billing/meters";
-import { centsPerTokenDecimal, type TStripeConfig } from "@aitk/core/billing/stripeConfig";
+import { COST_UNIT_CENTS_DECIMAL, METER_KINDS, METERS, type TMeterKind } from "@aitk/core/billing/meters";
+import type { TStripeConfig } from "@aitk/core/billing/stripeConfig";
 import { currentPeriod } from "@aitk/core/billing/invoice";
 import Stripe from "stripe";
 import type { TPrisma } from "../client";
@@ -30,7 +31,7 @@ export type TMeterIds = Record<TMeterKind, { id: string; eventName: string }>;
 
 const meterCache = new WeakMap<Stripe, TMeterIds>();
 
-/** The two token meters: found by event_name, created when missing (a concurrent create is tolerated). */
+/** The three meters: found by event_name, created when missing (a concurrent create is tolerated). */
 export async function ensureMeters(stripe: Stripe): Promise<TMeterIds> {
   const cached = meterCache.get(stripe);
   if (cached) return cached;
@@ -101,43 +102,62 @@ type TPriceRow = {
   requestMicroUsd: number;
   currency: string;
   effectiveFrom: Date;
-  stripeInputPriceId: string | null;
-  stripeOutputPriceId: string | null;
 };
 
-/** Stripe prices (per token, in cents, attached to the meters) mirroring one of our Price rows. */
-export async function ensureStripePrices(
-  prisma: TPrisma,
-  stripe: Stripe,
-  price: TPriceRow,
-): Promise<{ input: string; output: string }> {
-  if (price.stripeInputPriceId && price.stripeOutputPriceId)
-    return { input: price.stripeInputPriceId, output: price.stripeOutputPriceId };
+export type TPlanPrices = Record<TMeterKind, string>;
+
+/** Lookup keys of the subscription's three prices (one set per Stripe account, whatever the org). */
+export const PLAN_PRICE_LOOKUP_KEYS: Record<TMeterKind, string> = {
+  input: "aitk_input_tokens_info_v2",
+  output: "aitk_output_tokens_info_v2",
+  cost: "aitk_usage_cost_micro_usd_v2",
+};
+
+const planPriceCache = new WeakMap<Stripe, TPlanPrices>();
+
+/**
+ * The subscription's prices: the cost meter billed at COST_UNIT_CENTS_DECIMAL (0.0001 ¢ per micro-USD,
+ * so Stripe's money is our ledger's cost), and the two token meters at zero (informational invoice
+ * lines showing the token counts, never billed twice). Found by lookup key, created when missing with
+ * an idempotency key so concurrent creates converge on one price.
+ */
+export async function ensurePlanPrices(stripe: Stripe): Promise<TPlanPrices> {
+  const cached = planPriceCache.get(stripe);
+  if (cached) return cached;
   const meters = await ensureMeters(stripe);
-  const make = (k: TMeterKind, micro: number) =>
-    stripe.prices.create(
+  const found: Partial<TPlanPrices> = {};
+  const keys = METER_KINDS.map((k) => PLAN_PRICE_LOOKUP_KEYS[k]);
+  for await (const p of stripe.prices.list({ lookup_keys: keys, active: true, limit: 100 }))
+    for (const k of METER_KINDS)
+      if (p.lookup_key === PLAN_PRICE_LOOKUP_KEYS[k] && p.recurring?.meter === meters[k].id)
+        found[k] ??= p.id;
+  for (const k of METER_KINDS) {
+    if (found[k]) continue;
+    const p = await stripe.prices.create(
       {
-        currency: price.currency,
-        unit_amount_decimal: Stripe.Decimal.from(centsPerTokenDecimal(micro)),
+        currency: "usd",
+        ...(k === "cost"
+          ? { unit_amount_decimal: Stripe.Decimal.from(COST_UNIT_CENTS_DECIMAL) }
+          : { unit_amount: 0 }),
         recurring: { interval: "month", usage_type: "metered", meter: meters[k].id },
-        product_data: { name: `${price.model} ${k} tokens` },
-        metadata: { aitkPriceId: price.id, model: price.model, meter: k },
+        product_data: { name: k === "cost" ? "aitk usage (model cost)" : `aitk ${k} tokens (included)` },
+        lookup_key: PLAN_PRICE_LOOKUP_KEYS[k],
+        transfer_lookup_key: true,
+        metadata: { meter: k, unit: METERS[k].unit },
       },
-      { idempotencyKey: `aitk-price-${price.id}-${k}` },
+      { idempotencyKey: `aitk-plan-price-${PLAN_PRICE_LOOKUP_KEYS[k]}-${meters[k].id}` },
     );
-  const input = price.stripeInputPriceId ?? (await make("input", price.inputMicroUsdPerMTok)).id;
-  const output = price.stripeOutputPriceId ?? (await make("output", price.outputMicroUsdPerMTok)).id;
-  await prisma.price.update({
-    where: { id: price.id },
-    data: { stripeInputPriceId: input, stripeOutputPriceId: output },
-  });
-  return { input, output };
+    found[k] = p.id;
+  }
+  const ids = found as TPlanPrices;
+  planPriceCache.set(stripe, ids);
+  return ids;
 }
 
 /**
- * The Price row the org's subscription is billed at. Stripe prices one rate per meter, so the
- * subscription uses the effective price of the org's most used model this period (else the newest
- * price that applies to the org); the invoice view shows when other models' prices differ.
+ * The Price row of the org's most used model this period (else the newest price that applies to the
+ * org): the rates shown beside the Grafana export. Subscriptions no longer depend on it (Stripe bills
+ * the cost meter, whatever the models); it only tells whether any price applies to the org.
  */
 export async function billingPriceFor(
   prisma: TPrisma,
@@ -173,18 +193,86 @@ export async function activeSubscriptions(stripe: Stripe, customer: string): Pro
   return out;
 }
 
-/** Starts the metered subscription (both meters) for the org; returns the existing one if active. */
+const priceIdOf = (p: string | Stripe.Price | Stripe.DeletedPrice | null | undefined) =>
+  typeof p === "string" ? p : (p?.id ?? null);
+
+/**
+ * The item changes that bring a subscription to the three plan prices: token items (any price on a
+ * token meter, e.g. the old per-model token prices) switched to the zero-amount prices, the cost item
+ * added when missing. Items on other meters are left alone. Empty when already migrated.
+ */
+export function planItemChanges(
+  items: readonly { id: string; price: Stripe.Price | string }[],
+  meters: TMeterIds,
+  prices: TPlanPrices,
+): Stripe.SubscriptionUpdateParams.Item[] {
+  const meterOf = (p: Stripe.Price | string) => (typeof p === "string" ? null : (p.recurring?.meter ?? null));
+  const changes: Stripe.SubscriptionUpdateParams.Item[] = [];
+  for (const k of METER_KINDS) {
+    const onMeter = items.filter(
+      (i) => meterOf(i.price) === meters[k].id || priceIdOf(i.price) === prices[k],
+    );
+    if (!onMeter.length) {
+      changes.push({ price: prices[k] });
+      continue;
+    }
+    // One item per meter: the first is switched to the plan price, extra ones (never created by us) removed.
+    const [keep, ...extra] = onMeter;
+    if (priceIdOf(keep!.price) !== prices[k]) changes.push({ id: keep!.id, price: prices[k] });
+    for (const x of extra) changes.push({ id: x.id, deleted: true });
+  }
+  return changes;
+}
+
+/** Brings an active subscription to the three plan prices (see planItemChanges); idempotent. */
+export async function migrateSubscription(
+  stripe: Stripe,
+  sub: Stripe.Subscription,
+  orgId: string,
+): Promise<Stripe.Subscription> {
+  const [meters, prices] = await Promise.all([ensureMeters(stripe), ensurePlanPrices(stripe)]);
+  const changes = planItemChanges(sub.items.data, meters, prices);
+  if (!changes.length) return sub;
+  const key = changes.map((c) => `${c.id ?? "+"}:${c.deleted ? "x" : c.price}`).join(",");
+  return stripe.subscriptions.update(
+    sub.id,
+    {
+      items: changes,
+      proration_behavior: "none",
+      metadata: { orgId, aitkPlan: "cost-meter-v2", aitkMigratedAt: String(Math.floor(Date.now() / 1000)) },
+    },
+    { idempotencyKey: `aitk-sub-migrate-${sub.id}-${key}`.slice(0, 255) },
+  );
+}
+
+/**
+ * Starts the org's metered subscription on the three plan prices, or brings an active one up to them
+ * (subscriptions started with the old per-model token prices gain the cost item and their token items
+ * switch to the zero-amount prices). Idempotent: a migrated subscription is returned unchanged, and the
+ * update carries an idempotency key naming the subscription and the changes.
+ *
+ * A new subscription is backdated to the start of the calendar month (UTC) with its billing cycle
+ * anchored on the 1st, so Stripe's period is the calendar month our ledger and the cost carry use, and
+ * usage metered before the subscription existed in that month is billed. Stripe bills a metered item
+ * only for usage after the item was added or its price changed, so a subscription migrated mid-period
+ * is not billed by Stripe for that period's earlier usage of the changed items; the migration time is
+ * kept in the subscription's metadata (aitkMigratedAt) and the invoice view flags that period.
+ */
 export async function ensureSubscription(prisma: TPrisma, stripe: Stripe, orgId: string) {
   const customer = await ensureCustomer(prisma, stripe, orgId);
   const existing = await activeSubscriptions(stripe, customer);
-  if (existing[0]) return existing[0];
+  if (existing[0]) return migrateSubscription(stripe, existing[0], orgId);
+  const prices = await ensurePlanPrices(stripe);
   const price = await billingPriceFor(prisma, orgId);
   if (!price) throw new Error("no price applies to this organization: add one on the Prices page first");
-  const ids = await ensureStripePrices(prisma, stripe, price);
+  const { start, end } = currentPeriod();
   const sub = await stripe.subscriptions.create({
     customer,
-    items: [{ price: ids.input }, { price: ids.output }],
-    metadata: { orgId },
+    items: METER_KINDS.map((k) => ({ price: prices[k] })),
+    backdate_start_date: Math.floor(start.getTime() / 1000),
+    billing_cycle_anchor: Math.floor(end.getTime() / 1000),
+    proration_behavior: "none",
+    metadata: { orgId, aitkPlan: "cost-meter-v2" },
   });
   await prisma.organization.update({ where: { id: orgId }, data: { stripeSubscriptionId: sub.id } });
   return sub;
