@@ -231,6 +231,39 @@ describe("Stripe subscription and webhooks", () => {
     expect(o.stripeCustomerId).toBe(org.stripeCustomerId);
     expect(o.stripe?.subscriptionStatus).toBe("active");
     expect(o.stripe?.invoice).not.toBeNull();
+    expect(o.stripe?.onCostMeter).toBe(true);
+    expect(o.meters.map((m) => m.meter)).toEqual(["input", "output", "cost"]);
+    // Org A's ledger cost this period: 10 requests × 0.1 ¢ = 1 ¢ = 10,000 micro-USD. Once the meter sync
+    // has closed those minutes and Stripe has the cost meter's units, the invoice matches to the cent.
+    await f.prisma.jobCursor.upsert({
+      where: { name: "billing.sync" },
+      create: { name: "billing.sync", at: new Date() },
+      update: { at: new Date() },
+    });
+    const meterEvent = (value: string, id: string) =>
+      fetch(`http://127.0.0.1:${f.deps.stripe!.port}/v1/billing/meter_events`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${SECRET}`,
+          "content-type": "application/x-www-form-urlencoded",
+        },
+        body: new URLSearchParams({
+          event_name: "aitk_usage_cost",
+          "payload[stripe_customer_id]": org.stripeCustomerId!,
+          "payload[value]": value,
+          identifier: id,
+          timestamp: String(Math.floor(minute(5).getTime() / 1000)),
+        }),
+      });
+    expect((await meterEvent("10000", "web-cost-1")).status).toBe(200);
+    const matched = await owner.billing.overview();
+    expect(matched.ours.total.costMicroUsd).toBe(10_000);
+    expect(matched.stripe?.meters.find((m) => m.meter === "cost")?.value).toBe(10_000);
+    expect(matched.stripe?.invoice?.check).toMatchObject({ status: "match", oursUsd: 0.01, stripeUsd: 0.01 });
+    expect((await meterEvent("60000", "web-cost-2")).status).toBe(200);
+    const differs = await owner.billing.overview();
+    expect(differs.stripe?.invoice?.check).toMatchObject({ status: "mismatch", diffUsd: 0.06 });
+    expect(differs.stripe?.invoice?.check?.detail).toContain("+$0.06");
 
     // Cancelling through Stripe directly: only the webhook can tell us.
     const subs = await fetch(

@@ -1,7 +1,7 @@
 "use client";
 // Billing: plan and Stripe link, the current period's usage and cost by model (ours) beside Stripe's
-// numbers (meter summaries, invoice preview), meter sync health, reconciliation, prices, and the
-// Grafana / Prometheus export.
+// numbers (token and cost meter summaries, invoice preview and whether its total matches our ledger's
+// cost), meter sync health, reconciliation, prices, and the Grafana / Prometheus export.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Badge } from "@/components/forms";
 import { errorMessage, useTRPC } from "@/trpc/client";
@@ -105,6 +105,10 @@ export function BillingView() {
 
           <div className="panel">
             <h2>Invoice — current period by model</h2>
+            <p className="muted small">
+              Cost is computed per request at ingestion with the price in effect then (so a price change
+              mid-period shows in the blended cost); the $ columns show today’s prices.
+            </p>
             <table className={css.table} data-testid="invoice">
               <thead>
                 <tr>
@@ -114,6 +118,7 @@ export function BillingView() {
                   <th>Output tokens</th>
                   <th>$/1M in</th>
                   <th>$/1M out</th>
+                  <th>$/request</th>
                   <th>Cost</th>
                 </tr>
               </thead>
@@ -126,6 +131,7 @@ export function BillingView() {
                     <td>{l.outputTokens.toLocaleString()}</td>
                     <td>{l.inputUsdPerMTok ?? "–"}</td>
                     <td>{l.outputUsdPerMTok ?? "–"}</td>
+                    <td>{l.requestUsd ? l.requestUsd : "–"}</td>
                     <td>{usd(l.costUsd)}</td>
                   </tr>
                 ))}
@@ -134,6 +140,7 @@ export function BillingView() {
                   <th>{num(d.ours.total.requests)}</th>
                   <th>{d.ours.total.inputTokens.toLocaleString()}</th>
                   <th>{d.ours.total.outputTokens.toLocaleString()}</th>
+                  <th />
                   <th />
                   <th />
                   <th>{usd(d.ours.total.costUsd)}</th>
@@ -154,12 +161,20 @@ export function BillingView() {
                     </tr>
                   </thead>
                   <tbody>
-                    {(["input", "output"] as const).map((m) => {
-                      const ours = m === "input" ? d.ours.total.inputTokens : d.ours.total.outputTokens;
+                    {d.meters.map(({ meter: m, unit }) => {
+                      const ours =
+                        m === "input"
+                          ? d.ours.total.inputTokens
+                          : m === "output"
+                            ? d.ours.total.outputTokens
+                            : d.ours.total.costMicroUsd;
                       const s = stripeMeter(m);
                       return (
                         <tr key={m}>
-                          <td>{m} tokens</td>
+                          <td>
+                            {m === "cost" ? "cost" : `${m} tokens`}{" "}
+                            <span className="muted small">({unit})</span>
+                          </td>
                           <td>{ours.toLocaleString()}</td>
                           <td>{sent(m).toLocaleString()}</td>
                           <td>{s === null ? "–" : s.toLocaleString()}</td>
@@ -180,12 +195,33 @@ export function BillingView() {
                     })}
                   </tbody>
                 </table>
+                {d.stripe.onCostMeter === false && (
+                  <div className="alert error" data-testid="stripe-legacy-plan">
+                    This subscription still bills the old per-model token prices; it moves to the cost meter
+                    at the next reconciliation (or press Start paid plan).
+                  </div>
+                )}
                 {d.stripe.invoice && (
-                  <p className="small">
-                    Stripe invoice preview: <strong>{usd(d.stripe.invoice.totalUsd)}</strong> (
-                    {d.stripe.invoice.lines.map((l) => `${l.description}: ${usd(l.amountUsd)}`).join("; ")}).
-                    Stripe rounds each line to whole cents and bills one rate per meter.
-                  </p>
+                  <>
+                    <p className="small">
+                      Stripe invoice preview: <strong>{usd(d.stripe.invoice.totalUsd)}</strong> (
+                      {d.stripe.invoice.lines.map((l) => `${l.description}: ${usd(l.amountUsd)}`).join("; ")}
+                      ). Stripe bills the cost meter (micro-USD at $0.000001 each); token lines are
+                      informational at $0.
+                    </p>
+                    {d.stripe.invoice.check && (
+                      <div
+                        className={`alert ${d.stripe.invoice.check.status === "match" ? "ok" : "error"}`}
+                        data-testid="invoice-check"
+                      >
+                        <Badge
+                          value={d.stripe.invoice.check.status === "match" ? "matches" : "differs"}
+                          kind={d.stripe.invoice.check.status === "match" ? "ok" : "bad"}
+                        />{" "}
+                        {d.stripe.invoice.check.detail} (minutes synced up to {d.syncedUntil.slice(0, 16)}Z).
+                      </div>
+                    )}
+                  </>
                 )}
               </>
             )}
@@ -204,8 +240,9 @@ export function BillingView() {
                           kind={s.status === "sent" ? "ok" : s.status === "failed" ? "bad" : "warn"}
                         />
                       </td>
-                      <td>{s.rows} minutes</td>
+                      <td>{s.rows} rows</td>
                       <td>{s.tokens.toLocaleString()} tokens</td>
+                      <td>{usd(s.costMicroUsd / 1e6)}</td>
                     </tr>
                   ))}
                   {d.meterSync.byStatus.length === 0 && (

@@ -1,9 +1,10 @@
 // Billing for one org: plan and Stripe link, the current period's usage and cost by model (our
-// numbers, from rollups) beside Stripe's (meter summaries, invoice preview), meter sync health,
-// reconciliation results, the Stripe webhook, and the Grafana/Prometheus export.
+// numbers, from rollups) beside Stripe's (meter summaries for the token and cost meters, invoice
+// preview checked to the cent against our ledger's cost), meter sync health, reconciliation results,
+// the Stripe webhook, and the Grafana/Prometheus export.
 import { grafanaDashboard, prometheusScrapeConfig } from "@aitk/core/billing/grafana";
-import { invoiceLines } from "@aitk/core/billing/invoice";
-import { METER_KINDS, minuteFloor } from "@aitk/core/billing/meters";
+import { checkInvoice, invoiceLines, type TInvoiceCheck } from "@aitk/core/billing/invoice";
+import { METER_KINDS, METERS, minuteFloor, picoToCostUnits } from "@aitk/core/billing/meters";
 import { picoToUsd } from "@aitk/core/billing/money";
 import type { TStripeConfig } from "@aitk/core/billing/stripeConfig";
 import { DomainError } from "@aitk/core/errors";
@@ -57,6 +58,24 @@ async function invalidateOrg(deps: TDeps, orgId: string) {
   }
 }
 
+/** The meter sync's watermark (apps/worker billing-sync-run BILLING_CURSOR). */
+const BILLING_SYNC_CURSOR = "billing.sync";
+
+/** Rows per status, with tokens and micro-USD summed apart (one value column, two units). */
+function syncByStatus(
+  rows: { status: string; meter: string; _count: number; _sum: { value: bigint | null } }[],
+) {
+  const out = new Map<string, { status: string; rows: number; tokens: number; costMicroUsd: number }>();
+  for (const r of rows) {
+    const o = out.get(r.status) ?? { status: r.status, rows: 0, tokens: 0, costMicroUsd: 0 };
+    o.rows += r._count;
+    if (r.meter === "cost") o.costMicroUsd += Number(r._sum.value ?? 0n);
+    else o.tokens += Number(r._sum.value ?? 0n);
+    out.set(r.status, o);
+  }
+  return [...out.values()];
+}
+
 const stripeMessage = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 export async function overview(ctx: TServiceCtx) {
@@ -81,6 +100,7 @@ export async function overview(ctx: TServiceCtx) {
         costUsd: picoToUsd(l.costPicoUsd),
         inputUsdPerMTok: p ? p.inputMicroUsdPerMTok / 1e6 : null,
         outputUsdPerMTok: p ? p.outputMicroUsdPerMTok / 1e6 : null,
+        requestUsd: p ? p.requestMicroUsd / 1e6 : null,
       };
     }),
     total: {
@@ -88,11 +108,26 @@ export async function overview(ctx: TServiceCtx) {
       inputTokens: Number(total.promptTokens),
       outputTokens: Number(total.completionTokens),
       costUsd: picoToUsd(total.costPicoUsd),
+      /** The cost meter's unit (micro-USD, floored as the meter sync carries it). */
+      costMicroUsd: Number(picoToCostUnits(total.costPicoUsd)),
     },
   };
+  // What Stripe can have so far: our ledger cost over the minutes the meter sync has closed.
+  const cursor = await db.jobCursor.findUnique({ where: { name: BILLING_SYNC_CURSOR } });
+  const syncedUntil = new Date(
+    Math.min(cursor?.at.getTime() ?? period.start.getTime(), period.end.getTime()),
+  );
+  const synced =
+    syncedUntil > period.start
+      ? await db.usageRollup.aggregate({
+          where: { orgId, minute: { gte: period.start, lt: syncedUntil } },
+          _sum: { costPicoUsd: true },
+        })
+      : null;
+  const syncedCostPico = synced?._sum.costPicoUsd ?? 0n;
 
   const sync = await db.meterSync.groupBy({
-    by: ["status"],
+    by: ["status", "meter"],
     where: { orgId, minute: { gte: period.start } },
     _count: true,
     _sum: { value: true },
@@ -128,12 +163,22 @@ export async function overview(ctx: TServiceCtx) {
     invoice: {
       totalUsd: number;
       lines: { description: string; quantity: number; amountUsd: number }[];
+      /** Stripe's total against our ledger's cost over the synced minutes, to the cent. */
+      check:
+        | (Omit<TInvoiceCheck, "oursCents" | "stripeCents" | "diffCents"> & {
+            oursUsd: number;
+            stripeUsd: number;
+            diffUsd: number;
+          })
+        | null;
     } | null;
     subscriptionStatus: string | null;
+    /** Whether the active subscription bills the cost meter (else it still has the old token prices). */
+    onCostMeter: boolean | null;
     error: string | null;
   } | null = null;
   if (stripe && org.stripeCustomerId) {
-    stripeSide = { meters: [], invoice: null, subscriptionStatus: null, error: null };
+    stripeSide = { meters: [], invoice: null, subscriptionStatus: null, onCostMeter: null, error: null };
     try {
       const meters = await ensureMeters(stripe);
       const end = Math.floor(minuteFloor(Math.min(Date.now(), period.end.getTime()) + 60_000) / 1000);
@@ -148,9 +193,19 @@ export async function overview(ctx: TServiceCtx) {
         stripeSide.meters.push({ meter: k, value: v });
       }
       const subs = await activeSubscriptions(stripe, org.stripeCustomerId);
-      stripeSide.subscriptionStatus = subs[0]?.status ?? null;
-      if (subs.length) {
+      const sub = subs[0];
+      stripeSide.subscriptionStatus = sub?.status ?? null;
+      if (sub) {
+        stripeSide.onCostMeter = sub.items.data.some((i) => i.price.recurring?.meter === meters.cost.id);
+        const migratedSec = Number(sub.metadata?.aitkMigratedAt);
+        const migratedAt =
+          Number.isFinite(migratedSec) && migratedSec * 1000 > period.start.getTime()
+            ? new Date(migratedSec * 1000)
+            : null;
         const inv = await stripe.invoices.createPreview({ customer: org.stripeCustomerId });
+        const check = stripeSide.onCostMeter
+          ? checkInvoice(syncedCostPico, BigInt(inv.total), { migratedAt })
+          : null;
         stripeSide.invoice = {
           totalUsd: inv.total / 100,
           lines: inv.lines.data.map((l) => ({
@@ -158,6 +213,13 @@ export async function overview(ctx: TServiceCtx) {
             quantity: l.quantity ?? 0,
             amountUsd: l.amount / 100,
           })),
+          check: check && {
+            status: check.status,
+            detail: check.detail,
+            oursUsd: Number(check.oursCents) / 100,
+            stripeUsd: Number(check.stripeCents) / 100,
+            diffUsd: Number(check.diffCents) / 100,
+          },
         };
       }
     } catch (e) {
@@ -171,13 +233,15 @@ export async function overview(ctx: TServiceCtx) {
     stripeSubscriptionId: org.stripeSubscriptionId,
     period: { start: period.start.toISOString(), end: period.end.toISOString() },
     ours,
+    meters: METER_KINDS.map((k) => ({ meter: k, unit: METERS[k].unit })),
+    syncedUntil: syncedUntil.toISOString(),
     sentToStripe: METER_KINDS.map((k) => ({
       meter: k,
       value: Number(sent.find((s) => s.meter === k)?._sum.value ?? 0n),
     })),
     stripe: stripeSide,
     meterSync: {
-      byStatus: sync.map((s) => ({ status: s.status, rows: s._count, tokens: Number(s._sum.value ?? 0n) })),
+      byStatus: syncByStatus(sync),
       failures: failures.map((f) => ({
         ...f,
         value: Number(f.value),
