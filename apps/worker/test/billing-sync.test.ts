@@ -13,7 +13,7 @@ import { createTestDatabase, type TTestDatabase } from "@aitk/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEmulator } from "../../stripe-emulator/src/server";
 import { runReconcile } from "../src/processors/billing-reconcile-run";
-import { runBillingSync } from "../src/processors/billing-sync-run";
+import { COST_BACKFILL_CURSOR, runBillingSync } from "../src/processors/billing-sync-run";
 import { drainLedger } from "../src/processors/ledgerDrain";
 import { runRollup } from "../src/processors/usage-rollup-run";
 import { createOrg, REDIS_URL, waitFor } from "./helpers";
@@ -273,6 +273,43 @@ describe("billing sync: ledger → Stripe meter events", () => {
     ]);
     expect(await stripeTotal(org.id, "cost", from, now)).toBe(61n);
     await expectTotalsEqual([org.id], from, now);
+  });
+
+  it("backfills the cost meter over the period's minutes synced before it existed, slice by slice", async () => {
+    const org = await createOrg(prisma);
+    const now = Date.now();
+    const t = minuteStart(now) - 20 * MIN;
+    if (new Date(t).getUTCMonth() !== new Date(now).getUTCMonth()) return; // first minutes of a month
+    // Events already behind the watermark (ingested 20 min ago): a normal run never looks at them again.
+    const rows = [0, 1, 2].map((i) => {
+      const { ts, ...rest } = event(org.id, t + i * MIN + 5000, i);
+      return { ...rest, costPicoUsd: 2_500_000n, createdAt: new Date(ts), ingestedAt: new Date(ts) };
+    });
+    await prisma.usageEvent.createMany({ data: rows });
+    const at = (d: Date) =>
+      prisma.jobCursor.upsert({
+        where: { name: COST_BACKFILL_CURSOR },
+        create: { name: COST_BACKFILL_CURSOR, at: d },
+        update: { at: d },
+      });
+    await at(new Date("9999-12-31T00:00:00Z"));
+    await runBillingSync(prisma, stripe, { now: () => now + 2 * MIN });
+    expect(await prisma.meterSync.count({ where: { orgId: org.id } })).toBe(0);
+    // As on the first run after the cost meter shipped (cursor at the backfill's start), in 1-minute slices.
+    await at(new Date(t));
+    for (let i = 0; i < 3; i++)
+      await runBillingSync(prisma, stripe, { now: () => now + 2 * MIN, backfillSliceMs: MIN });
+    const cost = await prisma.meterSync.findMany({
+      where: { orgId: org.id, meter: "cost" },
+      orderBy: { minute: "asc" },
+    });
+    // 2.5 µ$ per minute: 2, 3, 2 units (the half carried), 7 = floor(7.5).
+    expect(cost.map((c) => c.value)).toEqual([2n, 3n, 2n]);
+    expect(await stripeTotal(org.id, "cost", t, now)).toBe(7n);
+    await runBillingSync(prisma, stripe, { now: () => now + 2 * MIN });
+    const done = await prisma.jobCursor.findUniqueOrThrow({ where: { name: COST_BACKFILL_CURSOR } });
+    expect(done.at.getUTCFullYear()).toBe(9999);
+    await expectTotalsEqual([org.id], t, now);
   });
 
   it("kill -9 of the worker mid-sync, restart: totals still equal, no duplicates", async () => {

@@ -21,6 +21,8 @@ import {
   periodStartOf,
   planCost,
   planMinute,
+  STRIPE_WINDOW_MARGIN_MS,
+  STRIPE_WINDOW_MS,
   TOKEN_METERS,
   type TMeterKind,
   withinStripeWindow,
@@ -29,6 +31,14 @@ import type { TPrisma } from "@aitk/db";
 import { ensureCustomer, ensureMeters, type Stripe } from "@aitk/db/billing/stripe";
 
 export const BILLING_CURSOR = "billing.sync";
+/**
+ * The cost meter's backfill: the runs after the cost meter appears also plan the closed minutes of the
+ * current billing period (inside Stripe's window) that the token sync had already covered, a slice of
+ * `backfillSliceMs` per run, so a subscription backdated to the 1st is billed for the whole month. The
+ * cursor holds how far the backfill got; NEVER once it caught up with the watermark.
+ */
+export const COST_BACKFILL_CURSOR = "billing.sync.cost-backfill";
+const NEVER = new Date("9999-12-31T00:00:00Z");
 const LOCK_KEY = 727_270_001;
 
 export type TSyncOptions = {
@@ -37,6 +47,8 @@ export type TSyncOptions = {
   overlapMs?: number;
   /** Ledger delay before a minute counts as closed. */
   closeLagMs?: number;
+  /** Cost-meter backfill: minutes of the current period planned per run (see COST_BACKFILL_CURSOR). */
+  backfillSliceMs?: number;
   /** Rows sent per run at most. */
   maxSend?: number;
   /** Meter events in flight at once. */
@@ -74,12 +86,23 @@ export async function planMeterSync(prisma: TPrisma, opts: TSyncOptions = {}) {
       if (!lock?.ok) return { planned: 0, expired: 0, locked: true };
       const cur = await tx.jobCursor.findUnique({ where: { name: BILLING_CURSOR } });
       const from = new Date(cur ? cur.at.getTime() - (opts.overlapMs ?? 300_000) : 0);
+      const bf = await tx.jobCursor.findUnique({ where: { name: COST_BACKFILL_CURSOR } });
+      const bStart = new Date(
+        bf?.at.getTime() ?? Math.max(periodStartOf(now), now - STRIPE_WINDOW_MS + STRIPE_WINDOW_MARGIN_MS),
+      );
+      const bEnd = new Date(
+        Math.max(
+          bStart.getTime(),
+          Math.min(bStart.getTime() + (opts.backfillSliceMs ?? 2 * 3_600_000), closed.getTime()),
+        ),
+      );
       // Only closed minutes are planned. The watermark moves to `closed`: events of still-open minutes
       // have ingestedAt ≥ createdAt ≥ closed, so the next run sees them again (the overlap absorbs skew).
       const touched = await tx.$queryRaw<TTouched[]>`
         WITH t AS (
           SELECT DISTINCT "orgId", date_trunc('minute', "createdAt") AS m FROM "UsageEvent"
-          WHERE "ingestedAt" > ${from} AND "ingestedAt" <= ${new Date(now)} AND "createdAt" < ${closed}
+          WHERE ("ingestedAt" > ${from} OR ("createdAt" >= ${bStart} AND "createdAt" < ${bEnd}))
+            AND "ingestedAt" <= ${new Date(now)} AND "createdAt" < ${closed}
         )
         SELECT t."orgId", t.m, e.input, e.output, e.cost
         FROM t CROSS JOIN LATERAL (
@@ -173,6 +196,14 @@ export async function planMeterSync(prisma: TPrisma, opts: TSyncOptions = {}) {
         create: { name: BILLING_CURSOR, at: closed },
         update: { at: closed },
       });
+      if (bStart < NEVER) {
+        const at = bEnd >= closed ? NEVER : bEnd;
+        await tx.jobCursor.upsert({
+          where: { name: COST_BACKFILL_CURSOR },
+          create: { name: COST_BACKFILL_CURSOR, at },
+          update: { at },
+        });
+      }
       return { planned, expired, locked: false };
     },
     { timeout: 60_000, maxWait: 10_000 },
