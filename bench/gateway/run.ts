@@ -39,6 +39,11 @@ const NICE = Number(args.get("nice") ?? 0);
  * --shared-redis uses REDIS_URL / 127.0.0.1:6379 instead.
  */
 const SHARED_REDIS = args.has("shared-redis");
+/**
+ * --redis-socket: the gateways reach the private redis-server over a unix socket (REDIS_URL set to its
+ * path), as a gateway co-located with Redis can; a loopback TCP round trip costs more here.
+ */
+const REDIS_SOCKET = args.has("redis-socket") && !SHARED_REDIS;
 const SCENARIOS = args.get("scenarios")?.split(",") ?? ["20ms", "instant"];
 /** Connection counts for the instant upstream: 32 (saturation) by default; 1 shows the bare per-hop cost. */
 const INSTANT_CONNS = (args.get("instant-conns") ?? "32").split(",").map(Number);
@@ -329,13 +334,17 @@ async function main(): Promise<void> {
   let redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
   if (!SHARED_REDIS) {
     const port = await freePort();
+    const socket = join(tmpdir(), `aitk-bench-redis-${port}.sock`);
     start(
       "redis-server",
-      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+      [
+        ...["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        ...(REDIS_SOCKET ? ["--unixsocket", socket, "--unixsocketperm", "700"] : []),
+      ],
       {},
       join(tmpdir(), "aitk-bench-redis.log"),
     );
-    redisUrl = `redis://127.0.0.1:${port}`;
+    redisUrl = REDIS_SOCKET ? socket : `redis://127.0.0.1:${port}`;
     const probe = createRedis(redisUrl, { retryStrategy: (n) => (n > 50 ? null : 100) });
     probe.on("error", () => {}); // refused until redis-server is up; retried
     await probe.ping();
@@ -449,7 +458,7 @@ async function main(): Promise<void> {
   };
 
   console.log(
-    `machine: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), node ${process.version}; ${DURATION}s runs after ${WARMUP}s warm-up; gateway LOG_LEVEL=${LOG_LEVEL}; redis ${SHARED_REDIS ? "shared" : "private"}; nice ${NICE}; load average ${loadavg()
+    `machine: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), node ${process.version}; ${DURATION}s runs after ${WARMUP}s warm-up; gateway LOG_LEVEL=${LOG_LEVEL}; redis ${SHARED_REDIS ? "shared" : REDIS_SOCKET ? "private, unix socket" : "private"}; nice ${NICE}; load average ${loadavg()
       .map((x) => x.toFixed(1))
       .join(" ")}`,
   );
