@@ -34,7 +34,7 @@ import { closeRedis } from "../../gateway/test/cleanup";
 import { startFakeUpstream, type TFakeUpstream } from "../../gateway/test/fakeUpstream";
 import { seedKey, seedModel, seedOrg } from "../../gateway/test/seed";
 import { createEmulator } from "../../stripe-emulator/src/server";
-import { runReconcile } from "../src/processors/billing-reconcile-run";
+import { migrateSubscriptions, runReconcile } from "../src/processors/billing-reconcile-run";
 import { runBillingSync } from "../src/processors/billing-sync-run";
 import { drainLedger } from "../src/processors/ledgerDrain";
 import { runRollup } from "../src/processors/usage-rollup-run";
@@ -373,4 +373,30 @@ describe("billing end to end: gateway traffic → ledger → Stripe meters and i
       ),
     );
   }, 180_000);
+
+  it("the reconcile job migrates legacy subscriptions once and never starts one", async () => {
+    const meters = await ensureMeters(stripe);
+    const legacyOrg = await seedOrg(prisma);
+    const canceledOrg = await seedOrg(prisma);
+    const price = await stripe.prices.create({
+      currency: "usd",
+      unit_amount_decimal: Stripe.Decimal.from("0.00002"),
+      recurring: { interval: "month", usage_type: "metered", meter: meters.output.id },
+      product_data: { name: "legacy output tokens" },
+    });
+    const c1 = await ensureCustomer(prisma, stripe, legacyOrg.orgId);
+    await stripe.subscriptions.create({ customer: c1, items: [{ price: price.id }] });
+    const c2 = await ensureCustomer(prisma, stripe, canceledOrg.orgId);
+    const gone = await stripe.subscriptions.create({ customer: c2, items: [{ price: price.id }] });
+    await stripe.subscriptions.cancel(gone.id);
+    const orgIds = [legacyOrg.orgId, canceledOrg.orgId];
+    expect(await migrateSubscriptions(prisma, stripe, { orgIds })).toEqual({ migrated: 1 });
+    expect(await migrateSubscriptions(prisma, stripe, { orgIds })).toEqual({ migrated: 0 });
+    const [sub] = (await stripe.subscriptions.list({ customer: c1, status: "active" })).data;
+    const byMeter = Object.fromEntries(sub!.items.data.map((i) => [i.price.recurring?.meter, i.price]));
+    expect(Object.keys(byMeter).sort()).toEqual([meters.input.id, meters.output.id, meters.cost.id].sort());
+    expect(byMeter[meters.output.id]!.unit_amount).toBe(0);
+    expect(sub!.metadata.aitkMigratedAt).toMatch(/^\d+$/);
+    expect((await stripe.subscriptions.list({ customer: c2, status: "active" })).data).toHaveLength(0);
+  });
 });
