@@ -50,10 +50,11 @@ function durationMs(ctx: TCtx): number {
 }
 
 /**
- * Finishes the accounting of a request: reconcile reserved tokens, XADD the ledger event (awaited: the
- * response is only finished after the event is stored), metrics and access log.
+ * Finishes the accounting of a request: reconcile reserved tokens and XADD the ledger event (awaited:
+ * the response is only finished after the event is stored). Returns the metrics + access-log step,
+ * which callers run once the response is on its way, so it never delays the client.
  */
-async function account(deps: TGatewayDeps, ctx: TCtx): Promise<void> {
+async function account(deps: TGatewayDeps, ctx: TCtx): Promise<() => void> {
   const dur = durationMs(ctx);
   const prompt =
     ctx.usage?.promptTokens ??
@@ -77,7 +78,19 @@ async function account(deps: TGatewayDeps, ctx: TCtx): Promise<void> {
   const adjust = ctx.reservation ? deps.limiter.reconcileArgs(ctx.reservation, prompt + completion) : null;
   const tw = performance.now();
   await deps.ledger.write(event, adjust);
-  deps.metrics.ledgerWrite.observe((performance.now() - tw) / 1000);
+  const ledgerSeconds = (performance.now() - tw) / 1000;
+  return () => report(deps, ctx, dur, prompt, completion, ledgerSeconds);
+}
+
+function report(
+  deps: TGatewayDeps,
+  ctx: TCtx,
+  dur: number,
+  prompt: number,
+  completion: number,
+  ledgerSeconds: number,
+): void {
+  deps.metrics.ledgerWrite.observe(ledgerSeconds);
   const m = ctx.metrics;
   if (m) {
     m.requests(ctx.outcome, ctx.status);
@@ -117,9 +130,10 @@ async function fail(
   ctx.outcome = outcome;
   if (ctx.metrics && outcome !== "rate_limited" && outcome !== "client_abort")
     ctx.metrics.errors(e.code ?? outcome);
-  await account(deps, ctx);
+  const done = await account(deps, ctx);
   res.setHeader("x-request-id", ctx.requestId);
   sendError(res, e);
+  done();
 }
 
 function resolveModel(
@@ -392,7 +406,7 @@ export async function handleInference(
           ctx.status = 499;
           ctx.outcome = "client_abort";
           metrics.inFlight.dec();
-          await account(deps, ctx);
+          (await account(deps, ctx))();
           return;
         }
         if (isConnectError(err)) {
@@ -473,7 +487,7 @@ async function relay(
       if (ctx.closed) {
         ctx.status = 499;
         ctx.outcome = "client_abort";
-        await account(deps, ctx);
+        (await account(deps, ctx))();
         return;
       }
       ctx.metrics?.errors("upstream_body");
@@ -489,10 +503,11 @@ async function relay(
     const buf = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
     if (status < 300) ctx.usage = extractUsage(buf.toString("utf8"));
     else ctx.metrics?.errors(`upstream_${status}`);
-    await account(deps, ctx);
+    const done = await account(deps, ctx);
     res.setHeader("content-type", typeof ct === "string" ? ct : "application/json");
     res.setHeader("content-length", buf.length);
     res.end(buf);
+    done();
     return;
   }
 
@@ -531,6 +546,7 @@ async function relay(
     ctx.outcome = "client_abort";
     up.body.destroy();
   }
-  await account(deps, ctx);
+  const done = await account(deps, ctx);
   if (!ctx.closed) res.end();
+  done();
 }
