@@ -13,5 +13,6 @@ export const processors: TProcessorRegistry = {
   "billing.reconcile": () => import("./billing-reconcile"),
   "build.run": () => import("./build"),
   "deploy.apply": () => import("./deploy"),
+  "replica.monitor": () => import("./replica-monitor"),
   "simulate.sweep": () => import("./simulate-sweep"),
 };

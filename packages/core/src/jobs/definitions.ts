@@ -74,6 +74,17 @@ export const jobDefinitions = {
     concurrency: 1,
     timeoutMs: 120_000,
   }),
+  // Live Docker replicas after their rollout: container state + readiness probe, hysteresis, routing.
+  "replica.monitor": define({
+    name: "replica.monitor",
+    schema: z.object({}),
+    attempts: 1,
+    backoff: { type: "fixed", delay: 1000 },
+    scope: "system",
+    everyMs: 15_000,
+    concurrency: 1,
+    timeoutMs: 60_000,
+  }),
   "build.run": define({
     name: "build.run",
     schema: z.object({ orgId: ZId, buildId: ZId }),
