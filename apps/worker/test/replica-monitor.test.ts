@@ -242,7 +242,7 @@ describe("replica.monitor on the local Docker engine", () => {
     expect((await endpoint()).healthy).toBe(true);
   }, 30_000);
 
-  it("fails a replica whose container is gone; skips starting replicas a rollout is gating", async () => {
+  it("fails a replica whose container is gone (another org: only its routes change); skips starting replicas a rollout is gating", async () => {
     const host = await db.prisma.host.findFirstOrThrow({ where: { orgId } });
     const base = await db.prisma.revision.findFirstOrThrow({ where: { orgId, number: 1 } });
     const rolling = await db.prisma.revision.create({
@@ -268,24 +268,63 @@ describe("replica.monitor on the local Docker engine", () => {
         url: "http://127.0.0.1:1",
       },
     });
+    // A second org whose replica's container was removed behind aitk's back.
+    const other = await db.prisma.organization.create({
+      data: { name: "other", slug: `other-${randomBytes(3).toString("hex")}` },
+    });
+    const otherHost = await db.prisma.host.create({
+      data: { orgId: other.id, name: "local", kind: "docker", endpoint: "unix:///var/run/docker.sock" },
+    });
+    const otherDep = await db.prisma.deployment.create({
+      data: { orgId: other.id, name: "o", specYaml, spec: {} },
+    });
+    const otherRev = await db.prisma.revision.create({
+      data: {
+        orgId: other.id,
+        deploymentId: otherDep.id,
+        number: 1,
+        spec: base.spec as object,
+        image: "aitk/engine:local",
+        strategy: "recreate",
+        status: "active",
+      },
+    });
     const orphan = await db.prisma.replica.create({
       data: {
-        orgId,
-        revisionId: base.id,
+        orgId: other.id,
+        revisionId: otherRev.id,
         target: "local",
-        hostId: host.id,
+        hostId: otherHost.id,
         name: "orphan",
         status: "healthy",
         containerId: "f".repeat(64),
         url: "http://127.0.0.1:1",
       },
     });
+    const model = await db.prisma.servedModel.create({
+      data: { orgId: other.id, name: "o", kind: "deployment", deploymentId: otherDep.id },
+    });
+    await db.prisma.endpoint.create({
+      data: {
+        orgId: other.id,
+        servedModelId: model.id,
+        url: "http://127.0.0.1:1/v1",
+        replicaId: orphan.id,
+        revisionId: otherRev.id,
+      },
+    });
     expect(await monitor()).toMatchObject({ checked: 2, changed: 0 });
-    expect(await monitor()).toMatchObject({ checked: 2, changed: 1 });
+    expect(await monitor()).toMatchObject({ checked: 2, changed: 1, invalidated: [other.id] });
     expect(await db.prisma.replica.findUniqueOrThrow({ where: { id: orphan.id } })).toMatchObject({
       status: "failed",
       lastError: "container ffffffffffff no longer exists",
     });
+    expect((await db.prisma.endpoint.findFirstOrThrow({ where: { replicaId: orphan.id } })).healthy).toBe(
+      false,
+    );
+    expect(await db.prisma.auditLog.count({ where: { orgId: other.id, action: "replica.failed" } })).toBe(1);
+    expect(await db.prisma.auditLog.count({ where: { orgId, action: "replica.failed" } })).toBe(0);
+    expect((await endpoint()).healthy).toBe(true);
     expect((await db.prisma.replica.findUniqueOrThrow({ where: { id: gated.id } })).status).toBe("starting");
     // A failed replica is no longer watched.
     expect(await monitor()).toMatchObject({ checked: 1, changed: 0 });

@@ -83,24 +83,39 @@ function loadLive(prisma: TPrisma) {
       url: true,
       target: true,
       revisionId: true,
-      revision: { select: { number: true, spec: true, deploymentId: true } },
+      revision: { select: { number: true, deploymentId: true } },
       host: { select: { id: true, name: true, kind: true, endpoint: true, credentialsEnc: true } },
     },
     orderBy: { id: "asc" },
   });
 }
 
-/** The engine's readiness path for a replica, from its own revision's spec ("/health" if unplannable). */
-function readinessPath(row: TRow): string {
-  try {
-    const spec = row.revision.spec as unknown as TAIDeployment;
-    const target = spec.spec.targets.find((t) => t.name === row.target);
-    if (!target) return "/health";
-    const port = Number(new URL(row.url!).port) || 80;
-    return replicaPlan(spec, target, port).engine.health.readinessPath ?? "/health";
-  } catch {
-    return "/health";
+/**
+ * Each (revision, target)'s engine readiness path, from the revision's own spec ("/health" when it cannot
+ * be planned). Specs are read once per revision, not once per replica.
+ */
+async function readinessPaths(prisma: TPrisma, rows: TRow[]): Promise<Map<string, string>> {
+  const revisions = await prisma.revision.findMany({
+    where: { id: { in: [...new Set(rows.map((r) => r.revisionId))] } },
+    select: { id: true, spec: true },
+  });
+  const specs = new Map(revisions.map((r) => [r.id, r.spec as unknown as TAIDeployment]));
+  const paths = new Map<string, string>();
+  for (const row of rows) {
+    const key = `${row.revisionId}/${row.target}`;
+    if (paths.has(key)) continue;
+    let path = "/health";
+    try {
+      const spec = specs.get(row.revisionId);
+      const target = spec?.spec.targets.find((t) => t.name === row.target);
+      // The port only changes the engine's flags, never its health paths.
+      if (spec && target) path = replicaPlan(spec, target, 1).engine.health.readinessPath;
+    } catch {
+      // An unplannable spec (older schema): the common default.
+    }
+    paths.set(key, path);
   }
+  return paths;
 }
 
 export async function probe(url: string, path: string, timeoutMs: number): Promise<TReplicaObservation> {
@@ -171,6 +186,7 @@ export async function monitorReplicas(d: TMonitorDeps): Promise<TMonitorResult> 
   const t0 = Date.now();
   const timeoutMs = d.probeTimeoutMs ?? 2000;
   const rows = await loadLive(d.prisma);
+  const paths = await readinessPaths(d.prisma, rows);
   const before = await d.redis.hgetall(d.stateKey);
   // Rows a cancelled run never reached keep their counts.
   const failures = new Map<string, number>();
@@ -198,7 +214,7 @@ export async function monitorReplicas(d: TMonitorDeps): Promise<TMonitorResult> 
 
   const check = async (row: TRow) => {
     const client = hostClient(row.host!);
-    const path = readinessPath(row);
+    const path = paths.get(`${row.revisionId}/${row.target}`) ?? "/health";
     const obs = await observeReplica(
       client.docker,
       client.error,
