@@ -93,29 +93,35 @@ const LEVELS: Record<TRollupLevel, { table: Prisma.Sql; col: Prisma.Sql }> = {
   "5m": { table: Prisma.raw('"UsageRollup5m"'), col: Prisma.raw("bucket") },
   hour: { table: Prisma.raw('"UsageRollupHour"'), col: Prisma.raw("hour") },
 };
-const COLS =
-  Prisma.raw(`model, "apiKeyId", requests, errors, "rateLimited", "promptTokens", "completionTokens",
-  "costPicoUsd", "ttftBuckets", "latencyBuckets", "durationMsSum", "ttftMsSum"`);
+const TOKENS = Prisma.sql`coalesce(sum(requests), 0)::bigint AS requests,
+  coalesce(sum("promptTokens"), 0)::bigint AS "promptTokens", coalesce(sum("completionTokens"), 0)::bigint AS "completionTokens"`;
 
 /**
- * The rollup rows of [from, to) as one relation `r` (time column `ts`): the coarsest level the step
- * allows for the aligned middle, finer levels for the ragged edges (rollupSegments), so the sums are
- * exactly the minute rows' whatever the range.
+ * Sums `agg` over the rollup rows of [from, to), grouped by `keys` (given the level's time column).
+ * The aligned middle of the range reads the coarsest level the step allows, the ragged edges finer
+ * levels (rollupSegments), so the sums equal the minute rows' exactly whatever the range. Each
+ * segment is aggregated on its own table (as a single-table query would be) and the few partial rows
+ * summed again: `agg` sums columns named like the rollup columns, so it reads both.
  */
-function rollupSource(
-  orgId: string,
-  from: Date,
-  to: Date,
-  stepMs: number,
-  q: { model?: string; apiKeyId?: string },
+function rollupAgg(
+  seg: { orgId: string; from: Date; to: Date; stepMs: number; q: { model?: string; apiKeyId?: string } },
+  keys: (col: Prisma.Sql) => Prisma.Sql,
+  agg: Prisma.Sql,
+  n: number,
 ) {
-  const parts = rollupSegments(from.getTime(), to.getTime(), stepMs).map((s) => {
+  const by = Prisma.raw(Array.from({ length: n }, (_, i) => i + 1).join(", "));
+  const parts = rollupSegments(seg.from.getTime(), seg.to.getTime(), seg.stepMs).map((s) => {
     const l = LEVELS[s.level];
-    return Prisma.sql`SELECT ${l.col} AS ts, ${COLS} FROM ${l.table}
-      WHERE ${where(l.col, orgId, new Date(s.from), new Date(s.to), q)}`;
+    return Prisma.sql`SELECT ${keys(l.col)}, ${agg} FROM ${l.table}
+      WHERE ${where(l.col, seg.orgId, new Date(s.from), new Date(s.to), seg.q)} GROUP BY ${by}`;
   });
-  if (parts.length === 0) parts.push(Prisma.sql`SELECT minute AS ts, ${COLS} FROM "UsageRollup" WHERE false`);
-  return Prisma.sql`(${Prisma.join(parts, " UNION ALL ")}) r`;
+  if (parts.length === 0) {
+    const l = LEVELS.minute;
+    parts.push(Prisma.sql`SELECT ${keys(l.col)}, ${agg} FROM ${l.table} WHERE false GROUP BY ${by}`);
+  }
+  // OFFSET 0 keeps the planner from flattening the branches into one parallel plan: the dashboard
+  // already runs its queries side by side, and parallel workers only add contention there.
+  return Prisma.sql`SELECT * FROM (${Prisma.join(parts, " UNION ALL ")} OFFSET 0) p`;
 }
 
 /**
@@ -131,19 +137,21 @@ export function panelQueries(
   stepMs: number,
   q: { model?: string; apiKeyId?: string } = {},
 ) {
-  const src = rollupSource(orgId, from, to, stepMs, q);
+  const seg = { orgId, from, to, stepMs, q };
   const step = Prisma.raw(String(stepMs / 1000));
-  const bucket = Prisma.sql`(floor(extract(epoch from r.ts) / ${step}) * ${step} * 1000)::bigint`;
+  const bucket = (col: Prisma.Sql) =>
+    Prisma.sql`(floor(extract(epoch from ${col}) / ${step}) * ${step} * 1000)::bigint AS t`;
   const dayStart = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000);
   const revenueFrom = new Date(Math.min(from.getTime(), Date.now() - 13 * 86_400_000));
   const revenueFromDay = new Date(Math.floor(revenueFrom.getTime() / 86_400_000) * 86_400_000);
   return {
-    series: Prisma.sql`SELECT ${bucket} AS t, ${AGG} FROM ${src} GROUP BY 1 ORDER BY 1`,
-    byModelSeries: Prisma.sql`SELECT ${bucket} AS t, model, coalesce(sum(requests), 0)::bigint AS requests,
-      coalesce(sum("promptTokens"), 0)::bigint AS "promptTokens", coalesce(sum("completionTokens"), 0)::bigint AS "completionTokens"
-      FROM ${src} GROUP BY 1, 2 ORDER BY 1`,
-    byModel: Prisma.sql`SELECT model, ${AGG} FROM ${src} GROUP BY model ORDER BY sum("costPicoUsd") DESC, model LIMIT 100`,
-    byKey: Prisma.sql`SELECT "apiKeyId", ${AGG} FROM ${src} GROUP BY "apiKeyId" ORDER BY sum(requests) DESC LIMIT 100`,
+    series: Prisma.sql`SELECT t, ${AGG} FROM (${rollupAgg(seg, bucket, AGG, 1)}) r GROUP BY 1 ORDER BY 1`,
+    byModelSeries: Prisma.sql`SELECT t, model, ${TOKENS}
+      FROM (${rollupAgg(seg, (c) => Prisma.sql`${bucket(c)}, model`, TOKENS, 2)}) r GROUP BY 1, 2 ORDER BY 1`,
+    byModel: Prisma.sql`SELECT model, ${AGG} FROM (${rollupAgg(seg, () => Prisma.sql`model`, AGG, 1)}) r
+      GROUP BY model ORDER BY sum("costPicoUsd") DESC, model LIMIT 100`,
+    byKey: Prisma.sql`SELECT "apiKeyId", ${AGG} FROM (${rollupAgg(seg, () => Prisma.sql`"apiKeyId"`, AGG, 1)}) r
+      GROUP BY "apiKeyId" ORDER BY sum(requests) DESC LIMIT 100`,
     models: Prisma.sql`SELECT DISTINCT model FROM "UsageRollupHour" WHERE "orgId" = ${orgId}
       AND hour >= ${new Date(Math.min(from.getTime(), Date.now() - 86_400_000))} AND hour < ${to} LIMIT 100`,
     revenueToday: Prisma.sql`SELECT coalesce(sum("costPicoUsd"), 0)::bigint AS cost FROM "UsageRollupHour"
