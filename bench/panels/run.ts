@@ -1,13 +1,20 @@
 // Panel query benchmark (a script, not a test): seeds N usage events (default 10 million) with
-// generate_series into a scratch database, builds their per-minute rollups with the worker's own
-// rollup SQL, then times the dashboard's panel queries (which read rollups only) per time range.
+// generate_series into a scratch database, builds their minute, 5-minute and hourly rollups with the
+// worker's own rollup SQL, then times the dashboard's panel queries (which read rollups only) per range.
 //
-//   npx tsx bench/panels/run.ts [--events=10000000] [--days=29] [--orgs=5] [--runs=7] [--keep]
+//   npx tsx bench/panels/run.ts [--events=10000000] [--days=29] [--orgs=5] [--runs=21] [--keep] [--db=URL]
 //
-// Goal: every panel query ≤ 200 ms. Prints one line per query and range (median / p95 of --runs).
+// --keep leaves the seeded database; --db=URL times one kept earlier (same --events/--days/--orgs) without
+// seeding it again. Goal: every panel query ≤ 200 ms. Prints one line per query and range (median / p95
+// of --runs), then the whole dashboard per range.
+import { createPrisma, type TPrisma } from "@aitk/db";
 import { createTestDatabase } from "@aitk/db/testing";
-import { resolveRange } from "@aitk/core/billing/timeRange";
-import { rollupHourUpsertSql, rollupUpsertSql } from "../../apps/worker/src/processors/usage-rollup-run";
+import { resolveRange, rollupSegments } from "@aitk/core/billing/timeRange";
+import {
+  rollup5mUpsertSql,
+  rollupHourUpsertSql,
+  rollupUpsertSql,
+} from "../../apps/worker/src/processors/usage-rollup-run";
 import { dashboard, panelQueries } from "../../apps/web/src/server/services/usage";
 
 const args = new Map(
@@ -20,7 +27,7 @@ const args = new Map(
 const EVENTS = Number(args.get("events") ?? 10_000_000);
 const DAYS = Number(args.get("days") ?? 29);
 const ORGS = Number(args.get("orgs") ?? 5);
-const RUNS = Number(args.get("runs") ?? 7);
+const RUNS = Number(args.get("runs") ?? 21);
 const MODELS = ["llama-3.1-8b", "llama-3.1-70b", "qwen2.5-7b", "aitk-tiny"];
 const KEYS_PER_ORG = 5;
 const CHUNK = 1_000_000;
@@ -28,9 +35,8 @@ const CHUNK = 1_000_000;
 const t0 = Date.now();
 const log = (msg: string) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
 
-const db = await createTestDatabase();
-const prisma = db.prisma;
-try {
+/** Seeds a scratch database: orgs, keys, events, then the rollups the worker would have built. */
+async function seed(prisma: TPrisma): Promise<string[]> {
   const orgIds: string[] = [];
   const keyIds: string[] = [];
   for (let o = 0; o < ORGS; o++) {
@@ -70,23 +76,46 @@ try {
     log(`inserted ${(end + 1).toLocaleString()} events`);
   }
   await prisma.$executeRawUnsafe(`ANALYZE "UsageEvent"`);
-  // Rollups with the worker's SQL, one day at a time (the worker does the same incrementally).
+  // Rollups with the worker's SQL, one day at a time, in the order usage.rollup runs them
+  // (minutes from the events, then 5-minute buckets and hours from the minute rows).
   for (let d = 0; d <= DAYS; d++) {
     const from = new Date(now - spanMs + d * 86_400_000);
     const to = new Date(now - spanMs + (d + 1) * 86_400_000);
     const touched = `SELECT DISTINCT "orgId", date_trunc('minute', "createdAt") AS m FROM "UsageEvent"
         WHERE "createdAt" >= $1 AND "createdAt" < $2`;
     await prisma.$executeRawUnsafe(rollupUpsertSql(touched), from, to);
+    await prisma.$executeRawUnsafe(rollup5mUpsertSql(touched), from, to);
     await prisma.$executeRawUnsafe(rollupHourUpsertSql(touched), from, to);
   }
+  log("rollups built");
+  return orgIds;
+}
+
+const reuse = args.get("db");
+const db = reuse ? null : await createTestDatabase();
+const prisma = db ? db.prisma : createPrisma(reuse!);
+try {
+  const orgIds = db
+    ? await seed(prisma)
+    : (
+        await prisma.organization.findMany({
+          where: { slug: { startsWith: "bench-" } },
+          orderBy: { slug: "asc" },
+          select: { id: true },
+        })
+      ).map((o) => o.id);
+  if (!orgIds.length) throw new Error(`no bench orgs in ${reuse}: seed one with --keep first`);
   await prisma.$executeRawUnsafe(`ANALYZE "UsageRollup"`);
+  await prisma.$executeRawUnsafe(`ANALYZE "UsageRollup5m"`);
   await prisma.$executeRawUnsafe(`ANALYZE "UsageRollupHour"`);
-  const [counts] = await prisma.$queryRawUnsafe<{ events: bigint; rollups: bigint; hours: bigint }[]>(
+  const [counts] = await prisma.$queryRawUnsafe<
+    { events: bigint; rollups: bigint; fives: bigint; hours: bigint }[]
+  >(
     `SELECT (SELECT count(*) FROM "UsageEvent") AS events, (SELECT count(*) FROM "UsageRollup") AS rollups,
-      (SELECT count(*) FROM "UsageRollupHour") AS hours`,
+      (SELECT count(*) FROM "UsageRollup5m") AS fives, (SELECT count(*) FROM "UsageRollupHour") AS hours`,
   );
   log(
-    `seeded ${Number(counts!.events).toLocaleString()} events → ${Number(counts!.rollups).toLocaleString()} minute + ${Number(counts!.hours).toLocaleString()} hour rollup rows`,
+    `${Number(counts!.events).toLocaleString()} events → ${Number(counts!.rollups).toLocaleString()} minute + ${Number(counts!.fives).toLocaleString()} 5-minute + ${Number(counts!.hours).toLocaleString()} hour rollup rows`,
   );
 
   const orgId = orgIds[0]!;
@@ -105,8 +134,14 @@ try {
     };
   };
   const results: { range: string; query: string; median: number; p95: number }[] = [];
+  const sources = new Map<string, string>();
   for (const range of ["1h", "24h", "7d", "30d"]) {
     const r = resolveRange({ range });
+    const segs = rollupSegments(r.from.getTime(), r.to.getTime(), r.stepMs);
+    sources.set(
+      range,
+      `step ${r.stepMs / 60_000} min; ${segs.map((g) => `${g.level} ${Math.round((g.to - g.from) / 60_000)} min`).join(" + ")}`,
+    );
     const q = panelQueries(orgId, r.from, r.to, r.stepMs);
     for (const [name, sql] of Object.entries(q)) {
       const t = await time(() => prisma.$queryRaw(sql));
@@ -123,14 +158,15 @@ try {
   console.log(
     `\nPanel queries over ${EVENTS.toLocaleString()} events (${DAYS} days, ${ORGS} orgs); org 0 holds ~1/${ORGS} of them`,
   );
-  console.log("range  query                     median ms   p95 ms   ≤200 ms");
+  for (const [range, src] of sources) console.log(`${range.padEnd(4)} ${src}`);
+  console.log("\nrange  query                     median ms   p95 ms   ≤200 ms");
   for (const r of results)
     console.log(
       `${r.range.padEnd(6)} ${r.query.padEnd(25)} ${r.median.toFixed(1).padStart(9)} ${r.p95.toFixed(1).padStart(8)}   ${r.p95 <= 200 ? "yes" : "NO"}`,
     );
 } finally {
-  if (args.has("keep")) {
-    console.log(`kept database ${db.url}`);
+  if (!db || args.has("keep")) {
+    if (db) console.log(`kept database ${db.url}`);
     await prisma.$disconnect();
   } else await db.drop();
 }
