@@ -124,6 +124,13 @@ ensure_chromium() {
   apt_install chromium
 }
 
+# The Docker build tests make their base images FROM scratch out of this machine's busybox (nothing
+# can be pulled), so it must be the static one (busybox-static; Debian's plain busybox needs libc).
+ensure_busybox() {
+  [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 && return
+  apt_install busybox-static
+}
+
 # Starts a named background process in its own process group (so stopping it also stops whatever it
 # spawned), logging to $AITK_DIR/logs/NAME.log, pid in $AITK_DIR/pids/NAME.pid.
 start_bg() {

@@ -12,6 +12,7 @@ ensure_postgres
 ensure_redis
 ensure_docker
 ensure_chromium
+ensure_busybox
 
 RESULTS="$ROOT/.aitk/test-results"
 rm -rf "$RESULTS"; mkdir -p "$RESULTS"
