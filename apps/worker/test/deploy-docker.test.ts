@@ -4,7 +4,6 @@
 // back automatically while the old revision keeps serving.
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
-import { generateApiKey } from "@aitk/core/crypto/apiKeys";
 import { parseDeploymentYaml } from "@aitk/core/deploy/parse";
 import { createRedis, type TRedis } from "@aitk/db";
 import { createTestDatabase, type TTestDatabase } from "@aitk/db/testing";
@@ -16,6 +15,7 @@ import { createGateway, type TGateway } from "../../gateway/src/server";
 import { enqueueJob } from "@aitk/db/jobs/enqueue";
 import { applyRevision } from "../src/deploy/apply";
 import { ensureEngineImage } from "../src/deploy/engineImage";
+import { removeOrgContainers, seedLocalDeployOrg } from "./deployFixtures";
 import { dropPrefix, producer, startTestWorker, uniquePrefix, waitFor } from "./helpers";
 
 const ROOT = resolve(import.meta.dirname, "../../..");
@@ -114,25 +114,7 @@ beforeAll(async () => {
   await ensureEngineImage(docker, ROOT);
   db = await createTestDatabase();
   redis = createRedis("redis://127.0.0.1:6379");
-  const org = await db.prisma.organization.create({
-    data: {
-      name: "deploy",
-      slug: `deploy-${randomBytes(3).toString("hex")}`,
-      plan: "paid",
-      allowLoopbackUpstreams: true,
-      rpmLimit: 1_000_000,
-      tpmLimit: 100_000_000,
-    },
-  });
-  orgId = org.id;
-  await db.prisma.host.create({
-    data: { orgId, name: "local", kind: "docker", endpoint: "unix:///var/run/docker.sock" },
-  });
-  const k = generateApiKey();
-  await db.prisma.apiKey.create({
-    data: { orgId, name: "t", prefix: k.prefix, hash: k.hash, scopes: ["inference"], allowedModels: [] },
-  });
-  apiKey = k.key;
+  ({ orgId, apiKey } = await seedLocalDeployOrg(db.prisma, "deploy"));
   const d = await db.prisma.deployment.create({
     data: { orgId, name, specYaml: specYaml({ version: "1", strategy: "blue-green" }), spec: {} },
   });
@@ -145,12 +127,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  if (orgId)
-    for (const c of await liveContainers())
-      await docker
-        .getContainer(c.Id)
-        .remove({ force: true })
-        .catch(() => {});
+  if (orgId) await removeOrgContainers(docker, orgId);
   await gw?.close();
   redis?.disconnect();
   await db?.drop();

@@ -5,7 +5,6 @@
 // "starting" replicas of a rollout in progress are left to the rollout's own gate.
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
-import { generateApiKey } from "@aitk/core/crypto/apiKeys";
 import { parseDeploymentYaml } from "@aitk/core/deploy/parse";
 import { createRedis, type TRedis } from "@aitk/db";
 import { createTestDatabase, type TTestDatabase } from "@aitk/db/testing";
@@ -17,6 +16,7 @@ import { createGateway, type TGateway } from "../../gateway/src/server";
 import { applyRevision } from "../src/deploy/apply";
 import { ensureEngineImage } from "../src/deploy/engineImage";
 import { monitorReplicas, probe } from "../src/deploy/replicaMonitor";
+import { removeOrgContainers, seedLocalDeployOrg } from "./deployFixtures";
 import { waitFor } from "./helpers";
 
 const ROOT = resolve(import.meta.dirname, "../../..");
@@ -105,25 +105,7 @@ beforeAll(async () => {
   sub = createRedis("redis://127.0.0.1:6379");
   await sub.subscribe(channel);
   sub.on("message", (_c, msg) => published.push({ at: Date.now(), msg }));
-  const org = await db.prisma.organization.create({
-    data: {
-      name: "monitor",
-      slug: `monitor-${randomBytes(3).toString("hex")}`,
-      plan: "paid",
-      allowLoopbackUpstreams: true,
-      rpmLimit: 1_000_000,
-      tpmLimit: 100_000_000,
-    },
-  });
-  orgId = org.id;
-  await db.prisma.host.create({
-    data: { orgId, name: "local", kind: "docker", endpoint: "unix:///var/run/docker.sock" },
-  });
-  const k = generateApiKey();
-  await db.prisma.apiKey.create({
-    data: { orgId, name: "t", prefix: k.prefix, hash: k.hash, scopes: ["inference"], allowedModels: [] },
-  });
-  apiKey = k.key;
+  ({ orgId, apiKey } = await seedLocalDeployOrg(db.prisma, "monitor"));
   const d = await db.prisma.deployment.create({ data: { orgId, name, specYaml, spec: {} } });
   deploymentId = d.id;
   gw = await createGateway(
@@ -156,12 +138,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  if (orgId)
-    for (const c of await docker.listContainers({ all: true, filters: { label: [`aitk.io/org=${orgId}`] } }))
-      await docker
-        .getContainer(c.Id)
-        .remove({ force: true })
-        .catch(() => {});
+  if (orgId) await removeOrgContainers(docker, orgId);
   await gw?.close();
   sub?.disconnect();
   redis?.disconnect();
