@@ -176,6 +176,9 @@ describe("replica.monitor on the local Docker engine", () => {
     const ep = await endpoint();
     expect(ep.healthy).toBe(false);
     expect(ep.lastHealthAt!.getTime()).toBeGreaterThan(tDone - 5000);
+    expect((await db.prisma.deployment.findUniqueOrThrow({ where: { id: deploymentId } })).status).toBe(
+      "degraded",
+    );
     expect(published.slice(n).map((p) => JSON.parse(p.msg))).toContainEqual({ type: "models", orgId });
     await waitFor(async () => (await routed()) === false, "gateway to drop the endpoint", 3000);
     const reloadMs = Date.now() - tDone;
@@ -199,6 +202,9 @@ describe("replica.monitor on the local Docker engine", () => {
     expect(back).toMatchObject({ checked: 1, healthy: 1, changed: 1, invalidated: [orgId] });
     expect(await replica()).toMatchObject({ status: "healthy", lastError: null });
     expect((await endpoint()).healthy).toBe(true);
+    expect((await db.prisma.deployment.findUniqueOrThrow({ where: { id: deploymentId } })).status).toBe(
+      "active",
+    );
     await waitFor(async () => (await routed()) === true, "gateway to route again", 3000);
     await waitFor(async () => (await complete()) === 200, "a completion through the gateway", 15_000);
     expect(await db.prisma.auditLog.count({ where: { orgId, action: "replica.recovered" } })).toBe(1);

@@ -182,6 +182,36 @@ export async function observeReplica(
   return { ok: false, reason: `${p.reason} (Docker host unreachable: ${hostTrouble})` };
 }
 
+type TTx = Parameters<Parameters<TPrisma["$transaction"]>[0]>[0];
+
+/**
+ * Keeps Deployment.status in step with the replicas of its serving revision: `degraded` while any of
+ * them is unhealthy or gone, `active` again once all are healthy. Only an active or degraded deployment
+ * whose newest revision is the serving one is touched, so a rollout in progress, or a failed rollout
+ * that left the deployment degraded, keeps the status the rollout gave it.
+ */
+async function followDeployment(tx: TTx, row: TRow): Promise<void> {
+  const dep = await tx.deployment.findFirst({
+    where: { id: row.revision.deploymentId, orgId: row.orgId },
+    select: {
+      status: true,
+      currentRevisionId: true,
+      revisions: { select: { id: true }, orderBy: { number: "desc" }, take: 1 },
+    },
+  });
+  if (!dep || dep.currentRevisionId !== row.revisionId || dep.revisions[0]?.id !== row.revisionId) return;
+  if (dep.status !== "active" && dep.status !== "degraded") return;
+  const bad = await tx.replica.count({
+    where: { orgId: row.orgId, revisionId: row.revisionId, status: { in: ["unhealthy", "failed"] } },
+  });
+  const status = bad > 0 ? "degraded" : "active";
+  if (status !== dep.status)
+    await tx.deployment.updateMany({
+      where: { id: row.revision.deploymentId, orgId: row.orgId, status: dep.status },
+      data: { status },
+    });
+}
+
 export async function monitorReplicas(d: TMonitorDeps): Promise<TMonitorResult> {
   const t0 = Date.now();
   const timeoutMs = d.probeTimeoutMs ?? 2000;
@@ -267,6 +297,7 @@ export async function monitorReplicas(d: TMonitorDeps): Promise<TMonitorResult> 
             host: row.host!.name,
           },
         });
+      await followDeployment(tx, row);
       return { replica: true, endpoints };
     });
     if (!wrote.replica) return;
