@@ -49,6 +49,14 @@ const SCENARIOS = args.get("scenarios")?.split(",") ?? ["20ms", "instant"];
 const INSTANT_CONNS = (args.get("instant-conns") ?? "32").split(",").map(Number);
 /** Node flags of the gateway processes: by default those `npm run up` and docker-compose use. */
 const GW_NODE_ARGS = (args.get("node-args") ?? "--max-semi-space-size=32").split(" ").filter(Boolean);
+/**
+ * --pin: the gateways under test (bare, aitk, aitk-wal, portkey) run on CPU 1 only, and wrk, the
+ * upstream and Redis on CPU 0, so a gateway never waits for the load generator's core (as on a server
+ * where the clients are elsewhere). Each gateway still gets exactly one core, the same for all.
+ */
+const PIN = args.has("pin") && cpus().length >= 2;
+/** --repeat=N: the 20 ms scenario is measured N times, the targets interleaved; medians are summarised. */
+const REPEAT = Math.max(1, Number(args.get("repeat") ?? 1));
 const PORTKEY_DIR = process.env.PORTKEY_DIR ?? "/tmp/portkey";
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const children: ChildProcess[] = [];
@@ -143,6 +151,24 @@ function start(
   return p;
 }
 
+/** Waits for the first line of a child's log file that is a JSON object (its start-up report). */
+async function firstJsonLine<T>(file: string, timeoutMs = 30_000): Promise<T> {
+  const t = Date.now();
+  for (;;) {
+    const text = existsSync(file) ? readFileSync(file, "utf8") : "";
+    const line = text.split("\n").find((l) => l.startsWith("{") && l.endsWith("}"));
+    if (line) return JSON.parse(line) as T;
+    if (Date.now() - t > timeoutMs) throw new Error(`${file}: no start-up line`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Pins every thread of a running process to one CPU (see --pin). */
+function pin(pid: number | undefined, cpu: 0 | 1): void {
+  if (!PIN || !pid) return;
+  execFileSync("taskset", ["-a", "-p", "-c", String(cpu), String(pid)], { stdio: "ignore" });
+}
+
 type TTarget = { name: string; url: string; headers: Record<string, string>; pid?: number; port?: number };
 
 /** The gateway histograms whose means say where its own time goes. */
@@ -227,10 +253,15 @@ end
 function wrk(t: TTarget, model: string, conns: number, seconds: number): TResult {
   const script = wrkScript(t, model);
   const threads = conns === 1 ? 1 : 2;
+  const prefix = [
+    ...(PIN ? ["taskset", "-c", "0"] : []),
+    ...(NICE !== 0 ? ["nice", "-n", String(NICE)] : []),
+  ];
   const out = execFileSync(
-    NICE !== 0 ? "nice" : "wrk",
+    prefix[0] ?? "wrk",
     [
-      ...(NICE !== 0 ? ["-n", String(NICE), "wrk"] : []),
+      ...prefix.slice(1),
+      ...(prefix.length > 0 ? ["wrk"] : []),
       "-t",
       String(threads),
       "-c",
@@ -290,7 +321,9 @@ async function main(): Promise<void> {
   const portkeyEntry = WITH_PORTKEY ? ensurePortkey() : null;
 
   // Upstreams (own process).
+  pin(process.pid, 0);
   const upProc = start(process.execPath, ["--import", "tsx", join(ROOT, "bench/gateway/upstream.ts"), "20"]);
+  pin(upProc.pid, 0);
   const ports = await new Promise<{ delayed: number; instant: number }>((resolve) => {
     createInterface({ input: upProc.stdout! }).once("line", (l) => resolve(JSON.parse(l)));
   });
@@ -335,7 +368,7 @@ async function main(): Promise<void> {
   if (!SHARED_REDIS) {
     const port = await freePort();
     const socket = join(tmpdir(), `aitk-bench-redis-${port}.sock`);
-    start(
+    const redisProc = start(
       "redis-server",
       [
         ...["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
@@ -344,6 +377,7 @@ async function main(): Promise<void> {
       {},
       join(tmpdir(), "aitk-bench-redis.log"),
     );
+    pin(redisProc.pid, 0);
     redisUrl = REDIS_SOCKET ? socket : `redis://127.0.0.1:${port}`;
     const probe = createRedis(redisUrl, { retryStrategy: (n) => (n > 50 ? null : 100) });
     probe.on("error", () => {}); // refused until redis-server is up; retried
@@ -369,6 +403,7 @@ async function main(): Promise<void> {
       join(tmpdir(), `aitk-bench-gateway-${wal}.log`),
     );
     await waitHttp(`http://127.0.0.1:${port}/health`);
+    pin(p.pid, 1);
     return { port, pid: p.pid! };
   };
   const want = (name: string) => !ONLY || ONLY.includes(name);
@@ -379,15 +414,23 @@ async function main(): Promise<void> {
   const bare = new Map<number, { port: number; pid: number }>();
   if (want("bare")) {
     for (const upstreamPort of [ports.delayed, ports.instant]) {
-      const p = start(process.execPath, [
-        "--import",
-        "tsx",
-        join(ROOT, "bench/gateway/bare-proxy.ts"),
-        `http://127.0.0.1:${upstreamPort}`,
-      ]);
-      const port = await new Promise<number>((resolve) => {
-        createInterface({ input: p.stdout! }).once("line", (l) => resolve(JSON.parse(l).port));
-      });
+      // Same Node flags as our gateway, so the floor is measured under the same heap settings.
+      const p = start(
+        process.execPath,
+        [
+          ...GW_NODE_ARGS,
+          "--import",
+          "tsx",
+          join(ROOT, "bench/gateway/bare-proxy.ts"),
+          `http://127.0.0.1:${upstreamPort}`,
+        ],
+        {},
+        join(tmpdir(), `aitk-bench-bare-${upstreamPort}.log`),
+      );
+      const port = await firstJsonLine<{ port: number }>(
+        join(tmpdir(), `aitk-bench-bare-${upstreamPort}.log`),
+      ).then((l) => l.port);
+      pin(p.pid, 1);
       bare.set(upstreamPort, { port, pid: p.pid! });
     }
   }
@@ -403,6 +446,7 @@ async function main(): Promise<void> {
       join(tmpdir(), "aitk-bench-portkey.log"),
     ).pid!;
     await waitHttp(`http://127.0.0.1:${pkPort}/`);
+    pin(pkPid, 1);
   }
 
   const auth = { Authorization: `Bearer ${k.key}` };
@@ -458,20 +502,24 @@ async function main(): Promise<void> {
   };
 
   console.log(
-    `machine: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), node ${process.version}; ${DURATION}s runs after ${WARMUP}s warm-up; gateway LOG_LEVEL=${LOG_LEVEL}; redis ${SHARED_REDIS ? "shared" : REDIS_SOCKET ? "private, unix socket" : "private"}; nice ${NICE}; load average ${loadavg()
+    `machine: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), node ${process.version}; ${DURATION}s runs after ${WARMUP}s warm-up; gateway LOG_LEVEL=${LOG_LEVEL};${PIN ? " pinned: gateways on CPU 1, wrk/upstream/redis on CPU 0;" : ""} redis ${SHARED_REDIS ? "shared" : REDIS_SOCKET ? "private, unix socket" : "private"}; nice ${NICE}; load average ${loadavg()
       .map((x) => x.toFixed(1))
       .join(" ")}`,
   );
   const results: Record<string, Record<string, TResult>> = {};
+  /** Every round of the 20 ms scenario (--repeat), for medians. */
+  const rounds: Record<string, Record<string, TResult[]>> = {};
   if (SCENARIOS.includes("20ms")) console.log("\n20 ms upstream:");
   for (const c of SCENARIOS.includes("20ms") ? [1, 32] : []) {
-    for (const t of targets(ports.delayed)) {
-      results[`20ms c=${c}`] ??= {};
-      results[`20ms c=${c}`]![t.name] = await measure(
-        t,
-        t.name.startsWith("aitk") ? "bench-20ms" : "bench",
-        c,
-      );
+    for (let round = 0; round < REPEAT; round++) {
+      if (REPEAT > 1) console.log(`  round ${round + 1}/${REPEAT}`);
+      for (const t of targets(ports.delayed)) {
+        const r = await measure(t, t.name.startsWith("aitk") ? "bench-20ms" : "bench", c);
+        results[`20ms c=${c}`] ??= {};
+        results[`20ms c=${c}`]![t.name] = r;
+        rounds[`20ms c=${c}`] ??= {};
+        (rounds[`20ms c=${c}`]![t.name] ??= []).push(r);
+      }
     }
   }
   if (SCENARIOS.includes("instant")) console.log("\ninstant upstream (saturation):");
@@ -486,15 +534,28 @@ async function main(): Promise<void> {
     }
   }
 
-  console.log("\nsummary (added = gateway − direct):");
+  console.log(
+    `\nsummary (added = gateway − direct${REPEAT > 1 ? `; median of ${REPEAT} interleaved rounds, each round's gateway against that round's direct, [min–max]` : ""}):`,
+  );
+  const median = (xs: number[]) => {
+    const a = [...xs].sort((x, y) => x - y);
+    return a.length % 2 ? a[(a.length - 1) / 2]! : (a[a.length / 2 - 1]! + a[a.length / 2]!) / 2;
+  };
+  const spread = (xs: number[]) =>
+    xs.length > 1 ? ` [${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}]` : "";
   for (const c of SCENARIOS.includes("20ms") ? [1, 32] : []) {
-    const row = results[`20ms c=${c}`]!;
+    const row = rounds[`20ms c=${c}`]!;
     const d = row.direct!;
     for (const g of ["bare", "aitk", "aitk-wal", "portkey"]) {
-      const r = row[g];
-      if (!r) continue;
+      const rs = row[g];
+      if (!rs) continue;
+      const p50 = rs.map((r, i) => r.p50 - d[i]!.p50);
+      const p99 = rs.map((r, i) => r.p99 - d[i]!.p99);
+      const thr = rs.map((r, i) => r.rps / d[i]!.rps);
+      const cpu = rs.map((r) => r.cpuUsPerReq).filter((x): x is number => x !== undefined);
       console.log(
-        `  c=${String(c).padEnd(3)} ${g.padEnd(8)} added p50 ${(r.p50 - d.p50).toFixed(2)} ms, added p99 ${(r.p99 - d.p99).toFixed(2)} ms, throughput ${(r.rps / d.rps).toFixed(3)} × direct`,
+        `  c=${String(c).padEnd(3)} ${g.padEnd(8)} added p50 ${median(p50).toFixed(2)} ms${spread(p50)}, added p99 ${median(p99).toFixed(2)} ms${spread(p99)}, throughput ${median(thr).toFixed(3)} × direct` +
+          (cpu.length ? `, CPU ${median(cpu).toFixed(0)} µs/req` : ""),
       );
     }
   }
@@ -518,7 +579,7 @@ async function main(): Promise<void> {
   }
   writeFileSync(
     join(tmpdir(), "aitk-gateway-bench.json"),
-    JSON.stringify({ at: new Date().toISOString(), results }, null, 2),
+    JSON.stringify({ at: new Date().toISOString(), pinned: PIN, results, rounds }, null, 2),
   );
 
   // Where the gateway's time goes (its own histograms, whole run): mean per request.

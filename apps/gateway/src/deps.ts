@@ -3,7 +3,7 @@ import type { KeyCache } from "./auth/keys";
 import type { TGatewayEnv } from "./env";
 import type { LedgerWriter } from "./ledger/writer";
 import type { RateLimiter } from "./limits/limiter";
-import type { TLogger } from "./obs/log";
+import type { TAccessLine, TLogger } from "./obs/log";
 import type { GatewayMetrics } from "./obs/metrics";
 import type { UpstreamPools } from "./routing/pools";
 import type { ModelRegistry } from "./routing/registry";
@@ -14,6 +14,8 @@ export type TGatewayDeps = {
   prisma: TPrisma;
   redis: TRedis;
   log: TLogger;
+  /** The per-request access line (hand-serialised; see createAccessLog). */
+  accessLog: (l: TAccessLine) => void;
   metrics: GatewayMetrics;
   keys: KeyCache;
   limiter: RateLimiter;

@@ -14,7 +14,7 @@ import { subscribeInvalidations } from "./invalidate";
 import { LedgerWal } from "./ledger/wal";
 import { LedgerWriter } from "./ledger/writer";
 import { defineLimiterScripts, RateLimiter } from "./limits/limiter";
-import { createLogger, type TLogger } from "./obs/log";
+import { createAccessLog, createLogger, type TLogger } from "./obs/log";
 import { GatewayMetrics } from "./obs/metrics";
 import { handleInference } from "./proxy/inference";
 import { UpstreamPools } from "./routing/pools";
@@ -270,8 +270,22 @@ export async function createGateway(env: TGatewayEnv, opts: TCreateGatewayOption
     opts.decrypt ?? null,
     env.GATEWAY_MODELS_REFRESH_MS,
   );
-  const limiter = new RateLimiter(redis, env.AITK_REDIS_PREFIX);
-  const ledger = new LedgerWriter(redis, env.AITK_REDIS_PREFIX, env.GATEWAY_LEDGER_SPOOL, log, () =>
+  // The request path's batched scripts (limits, ledger) go out at once on their own connection: they
+  // are already one command per event-loop turn, and auto-pipelining would hold them one turn longer.
+  const hot = redis.duplicate({ enableAutoPipelining: false });
+  hot.on("error", onRedisError);
+  if (hot.status !== "ready") {
+    // Not fatal when Redis is down at boot: commands then fail fast and the fail mode / spool apply.
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 2_000);
+      hot.once("ready", () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+  const limiter = new RateLimiter(hot, env.AITK_REDIS_PREFIX);
+  const ledger = new LedgerWriter(hot, env.AITK_REDIS_PREFIX, env.GATEWAY_LEDGER_SPOOL, log, () =>
     metrics.ledgerSpooled.inc(),
   );
   if (env.GATEWAY_LEDGER_WAL === "file") {
@@ -281,7 +295,20 @@ export async function createGateway(env: TGatewayEnv, opts: TCreateGatewayOption
     ledger.wal = new LedgerWal(shipper, ledger.stream, env.GATEWAY_LEDGER_WAL_DIR, log);
     ledger.wal.start();
   }
-  const deps: TGatewayDeps = { env, prisma, redis, log, metrics, keys, limiter, registry, ledger, pools };
+  const accessLog = createAccessLog(log);
+  const deps: TGatewayDeps = {
+    env,
+    prisma,
+    redis,
+    log,
+    accessLog,
+    metrics,
+    keys,
+    limiter,
+    registry,
+    ledger,
+    pools,
+  };
   await subscribeInvalidations(sub, env.AITK_REDIS_PREFIX, keys, registry, log);
   registry.startRefresh();
   ledger.startReplay();
@@ -309,6 +336,7 @@ export async function createGateway(env: TGatewayEnv, opts: TCreateGatewayOption
       await ledger.wal?.stop();
       await keys.stop();
       sub.disconnect();
+      hot.disconnect();
       if (ownRedis) redis.disconnect();
       if (ownPrisma) await prisma.$disconnect();
     },

@@ -300,13 +300,17 @@ describe("embedded engine (OpenAI API)", () => {
     expect((await fetch(`${baseURL}/v1/nope`)).status).toBe(404);
   });
 
-  it("serves concurrent requests (more than its slots: the rest queue) with identical greedy output", async () => {
+  it("serves concurrent requests (more than its slots: the rest queue), each to its full length", async () => {
     const ask = () =>
       client.chat.completions.create({ model: MODEL, messages, max_tokens: 20, temperature: 0 });
     const results = await Promise.all(Array.from({ length: 6 }, ask));
-    const texts = new Set(results.map((r) => r.choices[0]?.message.content));
-    expect(texts.size).toBe(1);
-    for (const r of results) expect(r.usage?.completion_tokens).toBe(20);
+    // Not compared with each other: sequences decoded together share llama.cpp batches, whose float
+    // rounding depends on the batch, and the random-weight model's logits nearly tie (seen: 3 texts).
+    for (const r of results) {
+      expect(r.usage?.completion_tokens).toBe(20);
+      expect(r.choices[0]?.message.content?.length).toBeGreaterThan(0);
+      expect(r.choices[0]?.finish_reason).toBe("length");
+    }
   });
 
   it("stops generating when the client goes away and frees the slot", async () => {

@@ -1,8 +1,9 @@
 import { appendFileSync, mkdirSync, readFileSync, renameSync, unlinkSync, existsSync } from "node:fs";
 import { dirname } from "node:path";
-import { LEDGER_FIELD, LEDGER_STREAM, type TUsageEvent } from "@aitk/core/usage/event";
+import { LEDGER_BATCH_FIELD, LEDGER_FIELD, LEDGER_STREAM, type TUsageEvent } from "@aitk/core/usage/event";
 import type { TRedis } from "@aitk/db";
 import type { TLogger } from "../obs/log";
+import { TickBatcher } from "../redis/tickBatch";
 import type { LedgerWal } from "./wal";
 
 /**
@@ -13,17 +14,17 @@ import type { LedgerWal } from "./wal";
  * idempotently on requestId, so a replayed duplicate is harmless.
  */
 /**
- * XADD of the event plus the token reconciliation of the rate limiter in one script, so finishing a
- * request costs one Redis command. KEYS[1] = stream, KEYS[2..] = token counters to adjust (only if
- * their window still exists); ARGV = field, event JSON, token delta.
+ * XADD of the events plus the token reconciliations of the rate limiter in one script, so finishing the
+ * requests of one event-loop turn costs one Redis command. One event is an entry with field `e`, several
+ * one entry with field `b` (newline-separated; the drain splits it). KEYS[1] = stream, KEYS[2..] =
+ * token counters to adjust (only if their window still exists); ARGV = field, payload, then one delta
+ * per counter key.
  */
 const LEDGER_ADD_SCRIPT = `
 redis.call('XADD', KEYS[1], '*', ARGV[1], ARGV[2])
-local d = tonumber(ARGV[3])
-if d ~= 0 then
-  for i = 2, #KEYS do
-    if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('INCRBY', KEYS[i], d) end
-  end
+for i = 2, #KEYS do
+  local d = tonumber(ARGV[i + 1])
+  if d ~= 0 and redis.call('EXISTS', KEYS[i]) == 1 then redis.call('INCRBY', KEYS[i], d) end
 end
 return 1
 `;
@@ -56,6 +57,34 @@ export class LedgerWriter {
   /** Set when GATEWAY_LEDGER_WAL=file: the write-ahead step is a local append, shipped in batches. */
   wal: LedgerWal | null = null;
 
+  private readonly batch = new TickBatcher<{ json: string; adjust: TTokenAdjust }, void>((items) =>
+    this.runBatch(items),
+  );
+
+  /** One XADD (+ reconciliations) for every event of the turn; on failure all of them go to the spool. */
+  private async runBatch(items: { json: string; adjust: TTokenAdjust }[]): Promise<void[]> {
+    const deltas = new Map<string, number>();
+    for (const { adjust } of items) {
+      if (!adjust || adjust.delta === 0) continue;
+      for (const k of adjust.keys) deltas.set(k, (deltas.get(k) ?? 0) + adjust.delta);
+    }
+    const single = items.length === 1;
+    const payload = single ? items[0]!.json : items.map((i) => i.json).join("\n");
+    try {
+      await this.redis.aitkLedgerAdd(
+        1 + deltas.size,
+        this.stream,
+        ...deltas.keys(),
+        single ? LEDGER_FIELD : LEDGER_BATCH_FIELD,
+        payload,
+        ...deltas.values(),
+      );
+    } catch (err) {
+      for (const i of items) this.spool(i.json, err);
+    }
+    return new Array<void>(items.length);
+  }
+
   async write(e: TUsageEvent, adjust: TTokenAdjust = null): Promise<void> {
     const json = JSON.stringify(e);
     if (this.wal) {
@@ -69,22 +98,7 @@ export class LedgerWriter {
         this.log.warn({ err: String(err) }, "ledger WAL append failed; writing to redis");
       }
     }
-    try {
-      if (adjust && adjust.delta !== 0 && adjust.keys.length > 0) {
-        await this.redis.aitkLedgerAdd(
-          1 + adjust.keys.length,
-          this.stream,
-          ...adjust.keys,
-          LEDGER_FIELD,
-          json,
-          adjust.delta,
-        );
-      } else {
-        await this.redis.xadd(this.stream, "*", LEDGER_FIELD, json);
-      }
-    } catch (err) {
-      this.spool(json, err);
-    }
+    await this.batch.add({ json, adjust });
   }
 
   private spool(json: string, err: unknown): void {

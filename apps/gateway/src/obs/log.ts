@@ -47,3 +47,37 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     destination ?? pino.destination({ sync: false, minLength: 4096 }),
   );
 }
+
+/** The fields of one access-log line; every value is produced by the gateway (ids, enums, numbers). */
+export type TAccessLine = {
+  reqId: string;
+  org: string;
+  key: string;
+  endpoint: string;
+  model: string;
+  status: number;
+  outcome: string;
+  ms: number;
+  ttftMs: number | null;
+  promptTokens: number;
+  completionTokens: number;
+  upstream: string | null;
+};
+
+const str = (v: string | null) => (v === null ? "null" : JSON.stringify(v));
+
+/**
+ * The per-request access line, serialised by hand into the logger's own destination: the same JSON
+ * pino would write (level, time, svc, fields, msg), at a fraction of the cost — pino's generic path
+ * was the largest single item in the gateway's per-request profile. None of these fields can carry
+ * user text except `model`, which is quoted like any string and was never redacted.
+ */
+export function createAccessLog(log: TLogger): (l: TAccessLine) => void {
+  const stream = (log as unknown as Record<symbol, pino.DestinationStream>)[pino.symbols.streamSym];
+  return (l) => {
+    if (!stream || !log.isLevelEnabled("info")) return;
+    stream.write(
+      `{"level":30,"time":${Date.now()},"svc":"gateway","reqId":${str(l.reqId)},"org":${str(l.org)},"key":${str(l.key)},"endpoint":${str(l.endpoint)},"model":${str(l.model)},"status":${l.status},"outcome":${str(l.outcome)},"ms":${l.ms},"ttftMs":${l.ttftMs},"promptTokens":${l.promptTokens},"completionTokens":${l.completionTokens},"upstream":${str(l.upstream)},"msg":"request"}\n`,
+    );
+  };
+}
