@@ -518,7 +518,8 @@ async function main(): Promise<void> {
         results[`20ms c=${c}`] ??= {};
         results[`20ms c=${c}`]![t.name] = r;
         rounds[`20ms c=${c}`] ??= {};
-        (rounds[`20ms c=${c}`]![t.name] ??= []).push(r);
+        const row = rounds[`20ms c=${c}`]!;
+        row[t.name] = [...(row[t.name] ?? []), r];
       }
     }
   }

@@ -57,12 +57,12 @@ export class LedgerWriter {
   /** Set when GATEWAY_LEDGER_WAL=file: the write-ahead step is a local append, shipped in batches. */
   wal: LedgerWal | null = null;
 
-  private readonly batch = new TickBatcher<{ json: string; adjust: TTokenAdjust }, void>((items) =>
+  private readonly batch = new TickBatcher<{ json: string; adjust: TTokenAdjust }, undefined>((items) =>
     this.runBatch(items),
   );
 
   /** One XADD (+ reconciliations) for every event of the turn; on failure all of them go to the spool. */
-  private async runBatch(items: { json: string; adjust: TTokenAdjust }[]): Promise<void[]> {
+  private async runBatch(items: { json: string; adjust: TTokenAdjust }[]): Promise<undefined[]> {
     const deltas = new Map<string, number>();
     for (const { adjust } of items) {
       if (!adjust || adjust.delta === 0) continue;
@@ -82,7 +82,7 @@ export class LedgerWriter {
     } catch (err) {
       for (const i of items) this.spool(i.json, err);
     }
-    return new Array<void>(items.length);
+    return new Array<undefined>(items.length);
   }
 
   async write(e: TUsageEvent, adjust: TTokenAdjust = null): Promise<void> {
