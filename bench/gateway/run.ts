@@ -177,7 +177,10 @@ const INTERNALS = {
   limit: "gateway_ratelimit_seconds",
   ledger: "gateway_ledger_write_seconds",
 } as const;
-type TInternals = Record<keyof typeof INTERNALS, { sum: number; count: number }>;
+type TInternals = Record<
+  keyof typeof INTERNALS | "limitBatch" | "ledgerBatch",
+  { sum: number; count: number }
+>;
 
 async function internals(port: number): Promise<TInternals> {
   const text = await getText(`http://127.0.0.1:${port}/metrics`);
@@ -185,10 +188,20 @@ async function internals(port: number): Promise<TInternals> {
     sum: Number(text.match(new RegExp(`^${m}_sum (\\S+)`, "m"))?.[1] ?? 0),
     count: Number(text.match(new RegExp(`^${m}_count (\\S+)`, "m"))?.[1] ?? 0),
   });
+  const batch = (kind: string) => ({
+    sum: Number(
+      text.match(new RegExp(`^gateway_redis_batch_size_sum\\{kind="${kind}"\\} (\\S+)`, "m"))?.[1] ?? 0,
+    ),
+    count: Number(
+      text.match(new RegExp(`^gateway_redis_batch_size_count\\{kind="${kind}"\\} (\\S+)`, "m"))?.[1] ?? 0,
+    ),
+  });
   return {
     before: read(INTERNALS.before),
     limit: read(INTERNALS.limit),
     ledger: read(INTERNALS.ledger),
+    limitBatch: batch("limit"),
+    ledgerBatch: batch("ledger"),
   };
 }
 
@@ -198,7 +211,14 @@ function internalsLine(a: TInternals, b: TInternals): string {
     const n = b[k].count - a[k].count;
     return n > 0 ? `${(((b[k].sum - a[k].sum) / n) * 1000).toFixed(3)}` : "n/a";
   };
-  return `before-forward ${mean("before")} ms (limit ${mean("limit")}), ledger ${mean("ledger")} ms`;
+  const per = (k: "limitBatch" | "ledgerBatch") => {
+    const n = b[k].count - a[k].count;
+    return n > 0 ? ((b[k].sum - a[k].sum) / n).toFixed(1) : "n/a";
+  };
+  return (
+    `before-forward ${mean("before")} ms (limit ${mean("limit")}), ledger ${mean("ledger")} ms; ` +
+    `calls per Redis command: limit ${per("limitBatch")}, ledger ${per("ledgerBatch")}`
+  );
 }
 
 /** utime + stime of a process in microseconds, from /proc (Linux). */

@@ -288,6 +288,10 @@ export async function createGateway(env: TGatewayEnv, opts: TCreateGatewayOption
   const ledger = new LedgerWriter(hot, env.AITK_REDIS_PREFIX, env.GATEWAY_LEDGER_SPOOL, log, () =>
     metrics.ledgerSpooled.inc(),
   );
+  const limitBatch = metrics.redisBatch.labels("limit");
+  const ledgerBatch = metrics.redisBatch.labels("ledger");
+  limiter.batch.onBatch = (n) => limitBatch.observe(n);
+  ledger.batch.onBatch = (n) => ledgerBatch.observe(n);
   if (env.GATEWAY_LEDGER_WAL === "file") {
     const shipper = redis.duplicate({ enableAutoPipelining: false });
     shipper.on("error", onRedisError);

@@ -57,7 +57,7 @@ export class LedgerWriter {
   /** Set when GATEWAY_LEDGER_WAL=file: the write-ahead step is a local append, shipped in batches. */
   wal: LedgerWal | null = null;
 
-  private readonly batch = new TickBatcher<{ json: string; adjust: TTokenAdjust }, undefined>((items) =>
+  readonly batch = new TickBatcher<{ json: string; adjust: TTokenAdjust }, undefined>((items) =>
     this.runBatch(items),
   );
 

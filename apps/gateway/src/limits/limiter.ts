@@ -93,7 +93,7 @@ export function defineLimiterScripts(redis: TRedis): void {
 type TAsk = { keyBase: string; orgBase: string; key: TLimits; org: TLimits; tokens: number };
 
 export class RateLimiter {
-  private readonly batch: TickBatcher<TAsk, number[]>;
+  readonly batch: TickBatcher<TAsk, number[]>;
 
   /**
    * `redis` should not auto-pipeline: the batcher already groups a turn's calls, and ioredis'

@@ -63,6 +63,14 @@ export class GatewayMetrics {
     buckets: OVERHEAD_BUCKETS_SECONDS,
     registers: [this.registry],
   });
+  /** Calls per Redis command of the request path: how well a turn's calls share one command. */
+  readonly redisBatch = new Histogram({
+    name: "gateway_redis_batch_size",
+    help: "Rate-limit reservations (kind=limit) or ledger events (kind=ledger) sent in one Redis command",
+    labelNames: ["kind"],
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
+    registers: [this.registry],
+  });
   private readonly inFlight = new Gauge({
     name: "gateway_in_flight_requests",
     help: "Requests being proxied now",

@@ -16,6 +16,9 @@ export class TickBatcher<TIn, TOut> {
     private readonly maxBatch = 512,
   ) {}
 
+  /** Called with the size of every batch sent (the gateway feeds a histogram with it). */
+  onBatch: (size: number) => void = () => {};
+
   add(item: TIn): Promise<TOut> {
     return new Promise<TOut>((resolve, reject) => {
       this.items.push(item);
@@ -35,6 +38,7 @@ export class TickBatcher<TIn, TOut> {
     const waiters = this.waiters;
     this.items = [];
     this.waiters = [];
+    this.onBatch(items.length);
     this.run(items).then(
       (out) => {
         for (let i = 0; i < waiters.length; i++) waiters[i]!.resolve(out[i]!);
