@@ -9,6 +9,7 @@ import type { TKeyInfo } from "../auth/keys";
 import { parseInferenceBody, readBody, type TInferenceKind } from "../http/body";
 import { ApiError, sendError } from "../http/errors";
 import type { TReservation } from "../limits/limiter";
+import type { TAccessLine } from "../obs/log";
 import type { TModelMetrics } from "../obs/metrics";
 import { pickEndpoint, type TEndpointState, type TModelRoute } from "../routing/registry";
 import type { TGatewayDeps } from "../deps";
@@ -99,29 +100,7 @@ function report(
     m.latency.observe(dur / 1000);
     if (ctx.ttftMs !== null) m.ttft.observe(ctx.ttftMs / 1000);
   }
-  // Prompt text is logged only for orgs that opted in (and is PII-redacted by the logger).
-  if (ctx.key.org.logPrompts && ctx.body) {
-    deps.log.info(
-      {
-        reqId: ctx.requestId,
-        org: ctx.key.org.slug,
-        key: ctx.key.prefix,
-        endpoint: ctx.kind,
-        model: ctx.model,
-        status: ctx.status,
-        outcome: ctx.outcome,
-        ms: dur,
-        ttftMs: ctx.ttftMs,
-        promptTokens: prompt,
-        completionTokens: completion,
-        upstream: ctx.upstream,
-        prompt: ctx.body.messages ?? ctx.body.prompt ?? ctx.body.input,
-      },
-      "request",
-    );
-    return;
-  }
-  deps.accessLog({
+  const line: TAccessLine = {
     reqId: ctx.requestId,
     org: ctx.key.org.slug,
     key: ctx.key.prefix,
@@ -134,7 +113,11 @@ function report(
     promptTokens: prompt,
     completionTokens: completion,
     upstream: ctx.upstream,
-  });
+  };
+  // Prompt text is logged only for orgs that opted in, through pino (which PII-redacts it).
+  if (ctx.key.org.logPrompts && ctx.body)
+    deps.log.info({ ...line, prompt: ctx.body.messages ?? ctx.body.prompt ?? ctx.body.input }, "request");
+  else deps.accessLog(line);
 }
 
 async function fail(
