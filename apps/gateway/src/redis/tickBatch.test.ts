@@ -36,4 +36,11 @@ describe("TickBatcher", () => {
     await Promise.all(Array.from({ length: 10 }, (_, i) => b.add(i)));
     expect(sizes).toEqual([4, 4, 2]);
   });
+
+  it("rejects the batch's calls when run throws synchronously, instead of ending the process", async () => {
+    const b = new TickBatcher<number, number>((): Promise<number[]> => {
+      throw new Error("bad arguments");
+    });
+    await expect(b.add(1)).rejects.toThrow("bad arguments");
+  });
 });

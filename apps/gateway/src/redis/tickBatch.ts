@@ -39,13 +39,16 @@ export class TickBatcher<TIn, TOut> {
     this.items = [];
     this.waiters = [];
     this.onBatch(items.length);
-    this.run(items).then(
-      (out) => {
-        for (let i = 0; i < waiters.length; i++) waiters[i]!.resolve(out[i]!);
-      },
-      (err) => {
-        for (const w of waiters) w.reject(err);
-      },
-    );
+    // Through a promise even if `run` throws synchronously: a throw here, in setImmediate, would end the process.
+    Promise.resolve()
+      .then(() => this.run(items))
+      .then(
+        (out) => {
+          for (let i = 0; i < waiters.length; i++) waiters[i]!.resolve(out[i]!);
+        },
+        (err) => {
+          for (const w of waiters) w.reject(err);
+        },
+      );
   };
 }
