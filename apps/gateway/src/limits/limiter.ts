@@ -168,11 +168,4 @@ export class RateLimiter {
     const delta = actualTokens - res.reserved;
     return res.tokenKeys.length === 0 || delta === 0 ? null : { keys: res.tokenKeys, delta };
   }
-
-  /** Charges the real token count instead of the reservation (difference may be negative). */
-  reconcile(res: TReservation, actualTokens: number): Promise<unknown> | undefined {
-    const delta = actualTokens - res.reserved;
-    if (res.tokenKeys.length === 0 || delta === 0) return undefined;
-    return this.redis.aitkReconcile(res.tokenKeys.length, ...res.tokenKeys, delta);
-  }
 }
