@@ -4,10 +4,11 @@
 import { randomBytes } from "node:crypto";
 import { LEDGER_BATCH_FIELD, LEDGER_STREAM, type TUsageEvent } from "@aitk/core/usage/event";
 import { createRedis, type TRedis } from "@aitk/db";
+import { WINDOW_MS } from "@aitk/core/gateway/rateLimit";
 import pino from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { LedgerWriter } from "../src/ledger/writer";
-import { RateLimiter } from "../src/limits/limiter";
+import { RateLimiter, type TReservation } from "../src/limits/limiter";
 
 const prefix = `t${randomBytes(4).toString("hex")}:`;
 let a: TRedis;
@@ -29,8 +30,9 @@ const NO = { rpm: 0, tpm: 0 };
 
 describe("batched rate limiting", () => {
   it("admits exactly the limit when two replicas send 300 reservations each in one turn", async () => {
-    const r1 = new RateLimiter(a, prefix);
-    const r2 = new RateLimiter(b, prefix);
+    // Leases off: every request counted in the script (leases are tested below).
+    const r1 = new RateLimiter(a, prefix, WINDOW_MS, 0);
+    const r2 = new RateLimiter(b, prefix, WINDOW_MS, 0);
     const key = { rpm: 250, tpm: 0 };
     const calls = [];
     for (let i = 0; i < 300; i++) {
@@ -59,6 +61,114 @@ describe("batched rate limiting", () => {
     expect(out.map((r) => r.decision.allowed)).toEqual([true, false, true, true, false]);
     expect(out[1]!.decision.limitedBy).toBe("org-tokens");
     expect(out[3]!.decision.remainingTokens).toBe(0);
+  });
+});
+
+/** Redis script calls a limiter made (each batch is one call). */
+function countCalls(l: RateLimiter): { n: number } {
+  const c = { n: 0 };
+  l.batch.onBatch = () => {
+    c.n++;
+  };
+  return c;
+}
+
+describe("leased rate limits", () => {
+  // Fixed minute windows: keep each test inside one.
+  beforeEach(async () => {
+    const [sec] = await a.time();
+    const inMinute = Number(sec) % 60;
+    if (inMinute > 55) await new Promise((r) => setTimeout(r, (61 - inMinute) * 1000));
+  }, 10_000);
+
+  it("two replicas under a convoy never exceed the limit and hold back at most one slice each", async () => {
+    const r1 = new RateLimiter(a, prefix);
+    const r2 = new RateLimiter(b, prefix);
+    const c1 = countCalls(r1);
+    const org = { rpm: 1000, tpm: 0 }; // slice = 1000 / 64 = 15 requests
+    let allowed = 0;
+    let total = 0;
+    // 30 turns of 40 requests per replica: 2,400 asks against 1,000.
+    for (let turn = 0; turn < 30; turn++) {
+      const calls: (TReservation | Promise<TReservation>)[] = [];
+      for (let i = 0; i < 40; i++) {
+        calls.push(r1.reserve("kl", "ol", NO, org, 10));
+        calls.push(r2.reserve("kl", "ol", NO, org, 10));
+      }
+      const out = await Promise.all(calls);
+      total += out.length;
+      allowed += out.filter((r) => r.decision.allowed).length;
+    }
+    expect(total).toBe(2400);
+    expect(allowed).toBeLessThanOrEqual(1000);
+    expect(allowed).toBeGreaterThanOrEqual(1000 - 2 * 15);
+    const [sec] = await a.time();
+    const win = Math.floor(Number(sec) / 60);
+    const counted = Number((await a.get(`${prefix}aitk:rl:{o:ol}:${win}:r`)) ?? 0);
+    expect(counted).toBeLessThanOrEqual(1000);
+    // Far fewer script calls than requests: most were admitted from leases.
+    expect(c1.n).toBeLessThan(600);
+  });
+
+  it("after the first call a key is admitted from memory, and the headers count down one by one", async () => {
+    const lim = new RateLimiter(a, prefix);
+    const calls = countCalls(lim);
+    const org = { rpm: 6400, tpm: 6_400_000 }; // slices: 100 requests, 100,000 tokens
+    const first = lim.reserve("kh", "oh", NO, org, 500);
+    expect(first).toBeInstanceOf(Promise);
+    const r0 = await first;
+    expect(r0.decision.allowed).toBe(true);
+    expect(r0.decision.remainingRequests).toBe(6399);
+    expect(r0.decision.remainingTokens).toBe(6_400_000 - 500);
+    const next: TReservation[] = [];
+    for (let i = 0; i < 40; i++) {
+      const r = lim.reserve("kh", "oh", NO, org, 500);
+      expect(r).not.toBeInstanceOf(Promise);
+      next.push(r as TReservation);
+    }
+    expect(next.map((r) => r.decision.remainingRequests)).toEqual(
+      Array.from({ length: 40 }, (_, i) => 6398 - i),
+    );
+    expect(next.every((r) => r.tokenKeys.length === 1)).toBe(true);
+    expect(calls.n).toBe(1);
+    // Past half of the slice a refill goes out in the background; nothing waits for it.
+    for (let i = 0; i < 20; i++) expect(lim.reserve("kh", "oh", NO, org, 500)).not.toBeInstanceOf(Promise);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(calls.n).toBe(2);
+  });
+
+  it("a lease ends with its window, and a changed limit drops it", async () => {
+    // One-second windows here: start early in one, or the first grant comes too close to its end
+    // (inside the expiry margin) to be usable.
+    const [sec, usec] = await a.time();
+    const inWindow = (Number(sec) * 1000 + Math.floor(Number(usec) / 1000)) % 1000;
+    if (inWindow > 300) await new Promise((r) => setTimeout(r, 1000 - inWindow + 20));
+    const lim = new RateLimiter(a, prefix, 1_000);
+    const org = { rpm: 6400, tpm: 0 };
+    await lim.reserve("kw", "ow", NO, org, 1);
+    expect(lim.reserve("kw", "ow", NO, org, 1)).not.toBeInstanceOf(Promise);
+    expect(lim.reserve("kw", "ow", NO, { rpm: 6401, tpm: 0 }, 1)).toBeInstanceOf(Promise);
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect(lim.reserve("kw", "ow", NO, { rpm: 6401, tpm: 0 }, 1)).toBeInstanceOf(Promise);
+  });
+
+  it("nothing limited: no Redis call at all", () => {
+    const lim = new RateLimiter(a, prefix);
+    const calls = countCalls(lim);
+    const r = lim.reserve("ku", "ou", NO, NO, 100);
+    expect(r).not.toBeInstanceOf(Promise);
+    expect((r as TReservation).decision.allowed).toBe(true);
+    expect(calls.n).toBe(0);
+  });
+
+  it("small limits are counted request by request: exactly the limit across replicas", async () => {
+    const r1 = new RateLimiter(a, prefix);
+    const r2 = new RateLimiter(b, prefix);
+    const key = { rpm: 100, tpm: 0 }; // slice of 1 request: not leased
+    const out = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => (i % 2 ? r1 : r2).reserve("ks", "os", key, NO, 1)),
+    );
+    expect(out.filter((r) => r.decision.allowed).length).toBe(100);
   });
 });
 
