@@ -13,6 +13,7 @@ import type { TInferenceKind } from "./http/body";
 import { subscribeInvalidations } from "./invalidate";
 import { LedgerWal } from "./ledger/wal";
 import { LedgerWriter } from "./ledger/writer";
+import { WINDOW_MS } from "@aitk/core/gateway/rateLimit";
 import { defineLimiterScripts, RateLimiter } from "./limits/limiter";
 import { createAccessLog, createLogger, type TLogger } from "./obs/log";
 import { GatewayMetrics } from "./obs/metrics";
@@ -260,7 +261,11 @@ export async function createGateway(env: TGatewayEnv, opts: TCreateGatewayOption
   redis.on("error", onRedisError);
   sub.on("error", onRedisError);
   const metrics = new GatewayMetrics();
-  const pools = new UpstreamPools(env.GATEWAY_UPSTREAM_CONNECTIONS, env.GATEWAY_UPSTREAM_TIMEOUT_MS);
+  const pools = new UpstreamPools(
+    env.GATEWAY_UPSTREAM_CONNECTIONS,
+    env.GATEWAY_UPSTREAM_TIMEOUT_MS,
+    env.GATEWAY_UPSTREAM_CLIENT,
+  );
   const keys = new KeyCache(prisma, env.GATEWAY_KEY_CACHE_TTL_MS);
   const registry = new ModelRegistry(
     prisma,
@@ -284,7 +289,7 @@ export async function createGateway(env: TGatewayEnv, opts: TCreateGatewayOption
       });
     });
   }
-  const limiter = new RateLimiter(hot, env.AITK_REDIS_PREFIX);
+  const limiter = new RateLimiter(hot, env.AITK_REDIS_PREFIX, WINDOW_MS, env.RATE_LIMIT_LEASE_FRACTION);
   const ledger = new LedgerWriter(hot, env.AITK_REDIS_PREFIX, env.GATEWAY_LEDGER_SPOOL, log, () =>
     metrics.ledgerSpooled.inc(),
   );

@@ -4,7 +4,7 @@ import { pickAutoModel, scoreComplexity } from "@aitk/core/gateway/complexity";
 import { rateLimitHeaders } from "@aitk/core/gateway/rateLimit";
 import { completionReserve, estimatePromptTokens } from "@aitk/core/gateway/tokens";
 import type { TUsageEvent, TUsageOutcome } from "@aitk/core/usage/event";
-import type { Dispatcher } from "undici";
+import type { TUpstreamResponse } from "./h1/pool";
 import type { TKeyInfo } from "../auth/keys";
 import { parseInferenceBody, readBody, type TInferenceKind } from "../http/body";
 import { ApiError, sendError } from "../http/errors";
@@ -297,7 +297,8 @@ export async function handleInference(
   const metrics = deps.metrics.for(route.name, key.org.slug);
   ctx.metrics = metrics;
 
-  // Rate limits: one Lua call reserves the request and prompt + max_tokens for key and org.
+  // Rate limits: one Lua call reserves the request and prompt + max_tokens for key and org, or a lease
+  // this replica holds covers them (no round trip).
   ctx.promptEstimate = estimatePromptTokens(body);
   const reserve =
     ctx.promptEstimate +
@@ -305,7 +306,8 @@ export async function handleInference(
   let limitHeaders: Record<string, string> | null = null;
   try {
     const tl = performance.now();
-    const r = await deps.limiter.reserve(key.id, key.org.id, key.limits, key.org.limits, reserve);
+    let r = deps.limiter.reserve(key.id, key.org.id, key.limits, key.org.limits, reserve);
+    if (r instanceof Promise) r = await r;
     deps.metrics.limiterCall.observe((performance.now() - tl) / 1000);
     limitHeaders = rateLimitHeaders(r.decision);
     if (!r.decision.allowed) {
@@ -366,7 +368,7 @@ export async function handleInference(
   metrics.inFlight.inc();
   let overheadObserved = false;
   const tried = new Set<string>();
-  let upstream: Dispatcher.ResponseData | null = null;
+  let upstream: TUpstreamResponse | null = null;
   let ep: TEndpointState | undefined;
   let lastError: ApiError | null = null;
   try {
@@ -455,17 +457,19 @@ export async function handleInference(
 }
 
 /** The whole upstream body (callbacks, not an async iterator: cheaper per request); sets TTFT. */
-function collect(body: Dispatcher.ResponseData["body"], ctx: TCtx): Promise<Buffer> {
+function collect(body: TUpstreamResponse["body"], ctx: TCtx): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    body.on("data", (c: Buffer) => {
-      if (ctx.ttftMs === null) ctx.ttftMs = Math.round(performance.now() - ctx.t0);
-      chunks.push(c);
-      size += c.length;
-    });
-    body.once("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
-    body.once("error", reject);
+    body.consume(
+      (c) => {
+        if (ctx.ttftMs === null) ctx.ttftMs = Math.round(performance.now() - ctx.t0);
+        chunks.push(c);
+        size += c.length;
+      },
+      () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)),
+      reject,
+    );
   });
 }
 
@@ -473,7 +477,7 @@ async function relay(
   deps: TGatewayDeps,
   res: ServerResponse,
   ctx: TCtx,
-  up: Dispatcher.ResponseData,
+  up: TUpstreamResponse,
   ep: TEndpointState,
   stream: boolean,
   inject: boolean,

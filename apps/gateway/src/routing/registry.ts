@@ -1,6 +1,6 @@
 import { checkUpstreamUrl, type TResolve, type TUpstreamPolicy } from "@aitk/core/gateway/ssrf";
 import type { TPrisma } from "@aitk/db";
-import type { Pool } from "undici";
+import type { TUpstreamClient } from "../proxy/h1/pool";
 import type { TLogger } from "../obs/log";
 import type { UpstreamPools } from "./pools";
 
@@ -20,7 +20,7 @@ export type TEndpointState = {
   downUntil: number;
   outstanding: number;
   blockedReason: string | null;
-  pool: Pool;
+  pool: TUpstreamClient;
 };
 
 export type TModelRoute = {
@@ -186,7 +186,7 @@ export class ModelRegistry {
           downUntil: prev?.downUntil ?? 0,
           outstanding: prev?.outstanding ?? 0,
           blockedReason,
-          pool: (blockedReason ? null : this.pools.get(origin, policy)) as Pool,
+          pool: (blockedReason ? null : this.pools.get(origin, policy)) as TUpstreamClient,
         });
         // Keep counting on the old object for requests still in flight.
         if (prev) endpoints[endpoints.length - 1] = Object.assign(prev, endpoints[endpoints.length - 1]);
