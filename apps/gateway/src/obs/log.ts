@@ -1,5 +1,6 @@
 import { redactPiiDeep } from "@aitk/core/gateway/pii";
 import pino from "pino";
+import { LogSink } from "./logSink";
 
 export type TLogger = pino.Logger;
 
@@ -16,6 +17,17 @@ function redactRecord(obj: Record<string, unknown>): Record<string, unknown> {
     out[k] = redactPiiDeep(v);
   }
   return out ?? obj;
+}
+
+/** One sink per process on fd 1; whatever a turn left pending is written if the process exits. */
+let stdout: LogSink | null = null;
+function stdoutSink(): LogSink {
+  if (!stdout) {
+    const sink = new LogSink(1);
+    process.on("exit", () => sink.flushSync());
+    stdout = sink;
+  }
+  return stdout;
 }
 
 /**
@@ -43,8 +55,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
         },
       },
     },
-    // Buffered (4 KiB) async writes: one write(2) per few dozen lines instead of one per line.
-    destination ?? pino.destination({ sync: false, minLength: 4096 }),
+    destination ?? stdoutSink(),
   );
 }
 
