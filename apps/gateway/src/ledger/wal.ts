@@ -7,19 +7,62 @@ import {
   readdirSync,
   readFileSync,
   readSync,
+  statSync,
   unlinkSync,
+  utimesSync,
   writeFileSync,
   writeSync,
 } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { LEDGER_BATCH_FIELD } from "@aitk/core/usage/event";
 import type { TRedis } from "@aitk/db";
 import type { TLogger } from "../obs/log";
 
-const FILE_RE = /^ledger-(\d+)-(\d+)\.wal$/;
+/** ledger-<host>-<pid>-<ms>.wal (files of older versions have no host part). */
+const FILE_RE = /^ledger-(?:(.+)-)?(\d+)-(\d+)\.wal$/;
+/** The owner refreshes its file's heartbeat (mtime of `<file>.off`) this often… */
+const HEARTBEAT_MS = 1_000;
+/** …so a file whose heartbeat is older than this belongs to a process that is gone, on any host. */
+const STALE_MS = 10_000;
+/** An adoption lock this old was left by an adopter that died. */
+const LOCK_STALE_MS = 60_000;
+/** Host names go into file names: keep them to safe characters. */
+const HOST = hostname().replace(/[^A-Za-z0-9_.]/g, "_") || "host";
 const ROTATE_BYTES = 16 * 1024 * 1024;
 /** Events per stream entry: one XADD carries a whole batch (the drain splits it again). */
 const EVENTS_PER_ENTRY = 100;
+
+/**
+ * Whether a WAL file's writer is gone. Its heartbeat decides on any host (the directory may be a volume
+ * shared by containers, whose pids mean nothing here); on this host a dead pid decides at once. The
+ * same pid as ours with another file name is an earlier process (a restarted container is often pid 1
+ * again), not us.
+ */
+function orphaned(path: string, host: string, pid: number): boolean {
+  let beat: number;
+  try {
+    beat = statSync(`${path}.off`).mtimeMs;
+  } catch {
+    try {
+      beat = statSync(path).mtimeMs;
+    } catch {
+      return false; // removed meanwhile
+    }
+  }
+  if (Date.now() - beat > STALE_MS) return true;
+  return host === HOST && (pid === process.pid || !alive(pid));
+}
+
+function lockStale(lock: string): boolean {
+  try {
+    const [host, pid] = readFileSync(lock, "utf8").split(":");
+    if (host === HOST && pid && !alive(Number(pid))) return true;
+    return Date.now() - statSync(lock).mtimeMs > LOCK_STALE_MS;
+  } catch {
+    return false;
+  }
+}
 
 function alive(pid: number): boolean {
   try {
@@ -36,10 +79,12 @@ function alive(pid: number): boolean {
  * and a shipper moves new lines into the Redis stream `aitk:ledger` in pipelined batches every few ms,
  * remembering how far it got in `<file>.off`. A crash between XADD and the offset update re-ships a few
  * events: the drain is idempotent on requestId. Each batch of up to 100 events is one stream entry
- * (field `b`), so Redis does one append per batch rather than one per request. Files of dead processes (pid not alive) found in the same
- * directory are adopted under an O_EXCL lock and shipped by a live gateway, so a killed replica's events
- * still reach the ledger; that needs the directory to be on storage the next process sees (same host or
- * a persistent volume). The shipper has its own Redis connection (given by the caller) so its batches
+ * (field `b`), so Redis does one append per batch rather than one per request. Files of processes that
+ * are gone (heartbeat older than 10 s, or a dead pid on this host) found in the same directory are
+ * adopted under an O_EXCL lock and shipped by a live gateway, so a killed replica's events still reach
+ * the ledger; that needs the directory to be on storage the next process sees (same host, or a volume
+ * that containers share: file names carry the host name, so pids of other containers are never
+ * trusted). The shipper has its own Redis connection (given by the caller) so its batches
  * never queue in front of the request path's rate-limit calls.
  */
 export class LedgerWal {
@@ -64,7 +109,7 @@ export class LedgerWal {
 
   open(): void {
     mkdirSync(this.dir, { recursive: true });
-    this.path = join(this.dir, `ledger-${process.pid}-${Date.now()}.wal`);
+    this.path = join(this.dir, `ledger-${HOST}-${process.pid}-${Date.now()}.wal`);
     // a+: appends go to the end, the shipper reads back from its offset.
     this.fd = openSync(this.path, "a+");
     this.offFd = openSync(`${this.path}.off`, "w");
@@ -76,9 +121,23 @@ export class LedgerWal {
     this.open();
     this.timer = setInterval(() => void this.ship(), shipEveryMs);
     this.timer.unref();
-    this.orphanTimer = setInterval(() => void this.adoptOrphans(), orphanScanMs);
+    this.orphanTimer = setInterval(
+      () => {
+        this.heartbeat();
+        void this.adoptOrphans();
+      },
+      Math.min(orphanScanMs, HEARTBEAT_MS),
+    );
     this.orphanTimer.unref();
     void this.adoptOrphans();
+  }
+
+  /** Marks this process's file as alive for other gateways sharing the directory (see orphaned()). */
+  private heartbeat(): void {
+    try {
+      const now = new Date();
+      utimesSync(`${this.path}.off`, now, now);
+    } catch {}
   }
 
   /** Queues a token counter correction for the next shipping batch. */
@@ -159,21 +218,18 @@ export class LedgerWal {
     for (const name of names) {
       const m = FILE_RE.exec(name);
       if (!m) continue;
-      const pid = Number(m[1]);
       const path = join(this.dir, name);
-      if (path === this.path || pid === process.pid || alive(pid)) continue;
+      if (path === this.path || !orphaned(path, m[1] ?? HOST, Number(m[2]))) continue;
       const lock = `${path}.lock`;
       let lockFd: number;
       try {
         lockFd = openSync(lock, "wx");
       } catch {
-        // Someone else holds it; take it over only if that someone is dead too.
-        const owner = Number(readFileSync(lock, "utf8") || "0");
-        if (owner && alive(owner)) continue;
-        this.remove(lock);
+        // Someone else is adopting it; take over only if that someone is gone too.
+        if (lockStale(lock)) this.remove(lock);
         continue;
       }
-      writeSync(lockFd, String(process.pid));
+      writeSync(lockFd, `${HOST}:${process.pid}`);
       closeSync(lockFd);
       try {
         const fd = openSync(path, "r");
