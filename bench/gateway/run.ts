@@ -47,6 +47,8 @@ const REDIS_SOCKET = args.has("redis-socket") && !SHARED_REDIS;
 const SCENARIOS = args.get("scenarios")?.split(",") ?? ["20ms", "instant"];
 /** Connection counts for the instant upstream: 32 (saturation) by default; 1 shows the bare per-hop cost. */
 const INSTANT_CONNS = (args.get("instant-conns") ?? "32").split(",").map(Number);
+/** Connection counts for the 20 ms upstream: c = 1 and c = 32 by default (--conns=32 for only one). */
+const CONNS = (args.get("conns") ?? "1,32").split(",").map(Number);
 /** Node flags of the gateway processes: by default those `npm run up` and docker-compose use. */
 const GW_NODE_ARGS = (args.get("node-args") ?? "--max-semi-space-size=32").split(" ").filter(Boolean);
 /**
@@ -55,6 +57,17 @@ const GW_NODE_ARGS = (args.get("node-args") ?? "--max-semi-space-size=32").split
  * where the clients are elsewhere). Each gateway still gets exactly one core, the same for all.
  */
 const PIN = args.has("pin") && cpus().length >= 2;
+/**
+ * --variant-node-args="..." and/or --variant-env=K=V,K=V: a third gateway, "aitk-v", is the default one
+ * (ledger in Redis) started with these Node flags / settings instead, measured in the same rounds.
+ */
+const VARIANT_NODE_ARGS = args.get("variant-node-args") ?? "";
+const VARIANT_ENV: Record<string, string> = Object.fromEntries(
+  (args.get("variant-env") ?? "")
+    .split(",")
+    .filter(Boolean)
+    .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+);
 /** --repeat=N: the 20 ms scenario is measured N times, the targets interleaved; medians are summarised. */
 const REPEAT = Math.max(1, Number(args.get("repeat") ?? 1));
 const PORTKEY_DIR = process.env.PORTKEY_DIR ?? "/tmp/portkey";
@@ -405,11 +418,16 @@ async function main(): Promise<void> {
     probe.disconnect();
   }
   const walDir = join(tmpdir(), `${prefix.slice(0, -1)}-wal`);
-  const startAitk = async (wal: "redis" | "file") => {
+  const startAitk = async (
+    wal: "redis" | "file",
+    nodeArgs = GW_NODE_ARGS,
+    extraEnv: Record<string, string> = {},
+    name = wal,
+  ) => {
     const port = await freePort();
     const p = start(
       process.execPath,
-      [...GW_NODE_ARGS, "--import", "tsx", join(ROOT, "apps/gateway/src/main.ts")],
+      [...nodeArgs, "--import", "tsx", join(ROOT, "apps/gateway/src/main.ts")],
       {
         DATABASE_URL: db.url,
         REDIS_URL: redisUrl,
@@ -419,8 +437,9 @@ async function main(): Promise<void> {
         GATEWAY_LEDGER_SPOOL: join(tmpdir(), `${prefix.slice(0, -1)}-${wal}-spool.jsonl`),
         GATEWAY_LEDGER_WAL: wal,
         GATEWAY_LEDGER_WAL_DIR: walDir,
+        ...extraEnv,
       },
-      join(tmpdir(), `aitk-bench-gateway-${wal}.log`),
+      join(tmpdir(), `aitk-bench-gateway-${name}.log`),
     );
     await waitHttp(`http://127.0.0.1:${port}/health`);
     pin(p.pid, 1);
@@ -430,6 +449,16 @@ async function main(): Promise<void> {
   // "aitk": ledger write-ahead = XADD before each response (the default); "aitk-wal": local file WAL.
   const aitk = want("aitk") ? await startAitk("redis") : null;
   const aitkWal = want("aitk-wal") ? await startAitk("file") : null;
+  // "aitk-v": the default gateway with other Node flags and/or settings, measured side by side.
+  const aitkV =
+    VARIANT_NODE_ARGS || Object.keys(VARIANT_ENV).length > 0
+      ? await startAitk(
+          "redis",
+          VARIANT_NODE_ARGS ? VARIANT_NODE_ARGS.split(" ").filter(Boolean) : GW_NODE_ARGS,
+          VARIANT_ENV,
+          "variant",
+        )
+      : null;
   // "bare": the floor of any Node proxy here (node:http → undici, nothing else), one per upstream.
   const bare = new Map<number, { port: number; pid: number }>();
   if (want("bare")) {
@@ -505,6 +534,17 @@ async function main(): Promise<void> {
             },
           ]
         : []),
+      ...(aitkV
+        ? [
+            {
+              name: "aitk-v",
+              url: `http://127.0.0.1:${aitkV.port}/v1/chat/completions`,
+              headers: auth,
+              pid: aitkV.pid,
+              port: aitkV.port,
+            },
+          ]
+        : []),
     ];
     if (pkPort) {
       list.push({
@@ -530,7 +570,7 @@ async function main(): Promise<void> {
   /** Every round of the 20 ms scenario (--repeat), for medians. */
   const rounds: Record<string, Record<string, TResult[]>> = {};
   if (SCENARIOS.includes("20ms")) console.log("\n20 ms upstream:");
-  for (const c of SCENARIOS.includes("20ms") ? [1, 32] : []) {
+  for (const c of SCENARIOS.includes("20ms") ? CONNS : []) {
     for (let round = 0; round < REPEAT; round++) {
       if (REPEAT > 1) console.log(`  round ${round + 1}/${REPEAT}`);
       for (const t of targets(ports.delayed)) {
@@ -564,10 +604,10 @@ async function main(): Promise<void> {
   };
   const spread = (xs: number[]) =>
     xs.length > 1 ? ` [${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}]` : "";
-  for (const c of SCENARIOS.includes("20ms") ? [1, 32] : []) {
+  for (const c of SCENARIOS.includes("20ms") ? CONNS : []) {
     const row = rounds[`20ms c=${c}`]!;
     const d = row.direct!;
-    for (const g of ["bare", "aitk", "aitk-wal", "portkey"]) {
+    for (const g of ["bare", "aitk", "aitk-wal", "aitk-v", "portkey"]) {
       const rs = row[g];
       if (!rs) continue;
       const p50 = rs.map((r, i) => r.p50 - d[i]!.p50);
@@ -583,7 +623,7 @@ async function main(): Promise<void> {
   const sat = results["instant c=32"];
   if (sat) {
     const pk = sat.portkey;
-    for (const g of ["direct", "bare", "aitk", "aitk-wal", "portkey"]) {
+    for (const g of ["direct", "bare", "aitk", "aitk-wal", "aitk-v", "portkey"]) {
       const r = sat[g];
       if (!r) continue;
       console.log(
@@ -607,6 +647,7 @@ async function main(): Promise<void> {
   for (const [name, g] of [
     ["aitk", aitk],
     ["aitk-wal", aitkWal],
+    ["aitk-v", aitkV],
   ] as const) {
     if (!g) continue;
     const metrics = await getText(`http://127.0.0.1:${g.port}/metrics`);
