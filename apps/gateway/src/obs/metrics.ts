@@ -3,92 +3,103 @@ import {
   OVERHEAD_BUCKETS_SECONDS,
   TTFT_BUCKETS_SECONDS,
 } from "@aitk/core/usage/buckets";
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Registry, collectDefaultMetrics } from "prom-client";
+import {
+  type CounterCell,
+  type GaugeCell,
+  type HistogramCell,
+  HotCounter,
+  HotGauge,
+  HotHistogram,
+} from "./hotMetrics";
 
-/** Per-(model, org) children are cached: label hashing on every request would cost more than the work. */
+/** Per-(model, org) cells are cached: a request only bumps numbers in place. */
 export type TModelMetrics = {
   requests: (outcome: string, status: number) => void;
-  promptTokens: Counter.Internal;
-  completionTokens: Counter.Internal;
-  ttft: Histogram.Internal<string>;
-  latency: Histogram.Internal<string>;
-  inFlight: Gauge.Internal<string>;
-  rateLimited: Counter.Internal;
+  promptTokens: CounterCell;
+  completionTokens: CounterCell;
+  ttft: HistogramCell;
+  latency: HistogramCell;
+  inFlight: GaugeCell;
+  rateLimited: CounterCell;
   errors: (kind: string) => void;
 };
 
 export class GatewayMetrics {
   readonly registry = new Registry();
-  private readonly requests = new Counter({
-    name: "gateway_requests_total",
-    help: "Requests by model, org, endpoint outcome and HTTP status",
-    labelNames: ["model", "org", "outcome", "status"],
-    registers: [this.registry],
-  });
-  private readonly tokens = new Counter({
-    name: "gateway_tokens_total",
-    help: "Tokens by model, org and type (prompt|completion)",
-    labelNames: ["model", "org", "type"],
-    registers: [this.registry],
-  });
-  private readonly ttft = new Histogram({
-    name: "gateway_ttft_seconds",
-    help: "Time to first upstream byte of the response body",
-    labelNames: ["model", "org"],
-    buckets: TTFT_BUCKETS_SECONDS,
-    registers: [this.registry],
-  });
-  private readonly latency = new Histogram({
-    name: "gateway_request_duration_seconds",
-    help: "Whole request duration as seen by the gateway",
-    labelNames: ["model", "org"],
-    buckets: LATENCY_BUCKETS_SECONDS,
-    registers: [this.registry],
-  });
-  readonly overhead = new Histogram({
-    name: "gateway_overhead_seconds",
-    help: "Time spent in the gateway before the upstream request is sent (auth, limits, routing)",
-    buckets: OVERHEAD_BUCKETS_SECONDS,
-    registers: [this.registry],
-  });
-  readonly ledgerWrite = new Histogram({
-    name: "gateway_ledger_write_seconds",
-    help: "Time to store a request's ledger event (XADD + token reconcile) before its response is finished",
-    buckets: OVERHEAD_BUCKETS_SECONDS,
-    registers: [this.registry],
-  });
-  readonly limiterCall = new Histogram({
-    name: "gateway_ratelimit_seconds",
-    help: "Time of the rate-limit script call (one Redis round trip)",
-    buckets: OVERHEAD_BUCKETS_SECONDS,
-    registers: [this.registry],
-  });
+  private readonly requests = new HotCounter(
+    "gateway_requests_total",
+    "Requests by model, org, endpoint outcome and HTTP status",
+    ["model", "org", "outcome", "status"],
+    this.registry,
+  );
+  private readonly tokens = new HotCounter(
+    "gateway_tokens_total",
+    "Tokens by model, org and type (prompt|completion)",
+    ["model", "org", "type"],
+    this.registry,
+  );
+  private readonly ttft = new HotHistogram(
+    "gateway_ttft_seconds",
+    "Time to first upstream byte of the response body",
+    ["model", "org"],
+    TTFT_BUCKETS_SECONDS,
+    this.registry,
+  );
+  private readonly latency = new HotHistogram(
+    "gateway_request_duration_seconds",
+    "Whole request duration as seen by the gateway",
+    ["model", "org"],
+    LATENCY_BUCKETS_SECONDS,
+    this.registry,
+  );
+  readonly overhead = new HotHistogram(
+    "gateway_overhead_seconds",
+    "Time spent in the gateway before the upstream request is sent (auth, limits, routing)",
+    [],
+    OVERHEAD_BUCKETS_SECONDS,
+    this.registry,
+  );
+  readonly ledgerWrite = new HotHistogram(
+    "gateway_ledger_write_seconds",
+    "Time to store a request's ledger event (XADD + token reconcile) before its response is finished",
+    [],
+    OVERHEAD_BUCKETS_SECONDS,
+    this.registry,
+  );
+  readonly limiterCall = new HotHistogram(
+    "gateway_ratelimit_seconds",
+    "Time of the rate-limit script call (one Redis round trip)",
+    [],
+    OVERHEAD_BUCKETS_SECONDS,
+    this.registry,
+  );
   /** Calls per Redis command of the request path: how well a turn's calls share one command. */
-  readonly redisBatch = new Histogram({
-    name: "gateway_redis_batch_size",
-    help: "Rate-limit reservations (kind=limit) or ledger events (kind=ledger) sent in one Redis command",
-    labelNames: ["kind"],
-    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
-    registers: [this.registry],
-  });
-  private readonly inFlight = new Gauge({
-    name: "gateway_in_flight_requests",
-    help: "Requests being proxied now",
-    labelNames: ["model", "org"],
-    registers: [this.registry],
-  });
-  private readonly rateLimited = new Counter({
-    name: "gateway_rate_limited_total",
-    help: "Requests refused by rate limits",
-    labelNames: ["model", "org"],
-    registers: [this.registry],
-  });
-  private readonly errors = new Counter({
-    name: "gateway_errors_total",
-    help: "Errors by model, org and kind (upstream_connect, upstream_5xx, client_abort, internal, …)",
-    labelNames: ["model", "org", "kind"],
-    registers: [this.registry],
-  });
+  readonly redisBatch = new HotHistogram(
+    "gateway_redis_batch_size",
+    "Rate-limit reservations (kind=limit) or ledger events (kind=ledger) sent in one Redis command",
+    ["kind"],
+    [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
+    this.registry,
+  );
+  private readonly inFlight = new HotGauge(
+    "gateway_in_flight_requests",
+    "Requests being proxied now",
+    ["model", "org"],
+    this.registry,
+  );
+  private readonly rateLimited = new HotCounter(
+    "gateway_rate_limited_total",
+    "Requests refused by rate limits",
+    ["model", "org"],
+    this.registry,
+  );
+  private readonly errors = new HotCounter(
+    "gateway_errors_total",
+    "Errors by model, org and kind (upstream_connect, upstream_5xx, client_abort, internal, …)",
+    ["model", "org", "kind"],
+    this.registry,
+  );
   readonly rateLimitFailures = new Counter({
     name: "gateway_ratelimit_failures_total",
     help: "Limiter calls that failed (Redis unreachable); see RATE_LIMIT_FAIL_MODE",
@@ -116,8 +127,8 @@ export class GatewayMetrics {
     const id = model + "\u0000" + org;
     let m = this.children.get(id);
     if (!m) {
-      const reqChildren = new Map<string, Counter.Internal>();
-      const errChildren = new Map<string, Counter.Internal>();
+      const reqChildren = new Map<string, CounterCell>();
+      const errChildren = new Map<string, CounterCell>();
       m = {
         requests: (outcome, status) => {
           const k = outcome + status;
