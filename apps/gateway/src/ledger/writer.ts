@@ -38,6 +38,8 @@ declare module "ioredis" {
 /** Token counters to correct by `delta` when the event is written (see RateLimiter.reconcileArgs). */
 export type TTokenAdjust = { keys: string[]; delta: number } | null;
 
+const noop = () => {};
+
 export class LedgerWriter {
   readonly stream: string;
   private replaying = false;
@@ -85,7 +87,8 @@ export class LedgerWriter {
     return new Array<undefined>(items.length);
   }
 
-  async write(e: TUsageEvent, adjust: TTokenAdjust = null): Promise<void> {
+  /** Synchronous (undefined) when the event went to the file WAL; else a promise of the batched XADD. */
+  write(e: TUsageEvent, adjust: TTokenAdjust = null): Promise<void> | undefined {
     const json = JSON.stringify(e);
     if (this.wal) {
       try {
@@ -98,7 +101,7 @@ export class LedgerWriter {
         this.log.warn({ err: String(err) }, "ledger WAL append failed; writing to redis");
       }
     }
-    await this.batch.add({ json, adjust });
+    return this.batch.add({ json, adjust }).then(noop);
   }
 
   private spool(json: string, err: unknown): void {

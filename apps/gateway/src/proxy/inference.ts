@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { pickAutoModel, scoreComplexity } from "@aitk/core/gateway/complexity";
@@ -44,6 +45,11 @@ type TCtx = {
   upstream: string | null;
   body: Record<string, unknown> | null;
   closed: boolean;
+  /** Set by account() for report(): duration, counted tokens, ledger write time. */
+  dur: number;
+  prompt: number;
+  completion: number;
+  ledgerSeconds: number;
 };
 
 function durationMs(ctx: TCtx): number {
@@ -51,16 +57,19 @@ function durationMs(ctx: TCtx): number {
 }
 
 /**
- * Finishes the accounting of a request: reconcile reserved tokens and XADD the ledger event (awaited:
- * the response is only finished after the event is stored). Returns the metrics + access-log step,
- * which callers run once the response is on its way, so it never delays the client.
+ * Finishes the accounting of a request: reconcile reserved tokens and store the ledger event (the
+ * response is only finished after the event is stored: awaited when it goes to Redis, synchronous
+ * with the file WAL). Callers run report() once the response is on its way, so it never delays the client.
  */
-async function account(deps: TGatewayDeps, ctx: TCtx): Promise<() => void> {
+function account(deps: TGatewayDeps, ctx: TCtx): Promise<void> | void {
   const dur = durationMs(ctx);
   const prompt =
     ctx.usage?.promptTokens ??
     (ctx.outcome === "ok" || ctx.outcome === "client_abort" ? ctx.promptEstimate : 0);
   const completion = ctx.usage?.completionTokens ?? 0;
+  ctx.dur = dur;
+  ctx.prompt = prompt;
+  ctx.completion = completion;
   const event: TUsageEvent = {
     requestId: ctx.requestId,
     orgId: ctx.key.org.id,
@@ -78,20 +87,20 @@ async function account(deps: TGatewayDeps, ctx: TCtx): Promise<() => void> {
   };
   const adjust = ctx.reservation ? deps.limiter.reconcileArgs(ctx.reservation, prompt + completion) : null;
   const tw = performance.now();
-  await deps.ledger.write(event, adjust);
-  const ledgerSeconds = (performance.now() - tw) / 1000;
-  return () => report(deps, ctx, dur, prompt, completion, ledgerSeconds);
+  const w = deps.ledger.write(event, adjust);
+  if (w === undefined) {
+    ctx.ledgerSeconds = (performance.now() - tw) / 1000;
+    return;
+  }
+  return w.then(() => {
+    ctx.ledgerSeconds = (performance.now() - tw) / 1000;
+  });
 }
 
-function report(
-  deps: TGatewayDeps,
-  ctx: TCtx,
-  dur: number,
-  prompt: number,
-  completion: number,
-  ledgerSeconds: number,
-): void {
-  deps.metrics.ledgerWrite.observe(ledgerSeconds);
+/** Metrics and the access line of a request that account() finished. */
+function report(deps: TGatewayDeps, ctx: TCtx): void {
+  const { dur, prompt, completion } = ctx;
+  deps.metrics.ledgerWrite.observe(ctx.ledgerSeconds);
   const m = ctx.metrics;
   if (m) {
     m.requests(ctx.outcome, ctx.status);
@@ -131,10 +140,10 @@ async function fail(
   ctx.outcome = outcome;
   if (ctx.metrics && outcome !== "rate_limited" && outcome !== "client_abort")
     ctx.metrics.errors(e.code ?? outcome);
-  const done = await account(deps, ctx);
+  await account(deps, ctx);
   res.setHeader("x-request-id", ctx.requestId);
   sendError(res, e);
-  done();
+  report(deps, ctx);
 }
 
 function resolveModel(
@@ -262,6 +271,10 @@ export async function handleInference(
     upstream: null,
     body: null,
     closed: false,
+    dur: 0,
+    prompt: 0,
+    completion: 0,
+    ledgerSeconds: 0,
   };
   const raw = await readBody(req, deps.env.GATEWAY_MAX_BODY_BYTES);
   const controller = new ClientGone();
@@ -409,7 +422,8 @@ export async function handleInference(
           ctx.status = 499;
           ctx.outcome = "client_abort";
           metrics.inFlight.dec();
-          (await account(deps, ctx))();
+          await account(deps, ctx);
+          report(deps, ctx);
           return;
         }
         if (isConnectError(err)) {
@@ -487,10 +501,6 @@ async function relay(
   ctx.status = status;
   ctx.outcome = status < 400 ? "ok" : "upstream_error";
   if (status >= 500) ep.downUntil = 0; // it answered: reachable; 5xx on the last attempt is the upstream's answer
-  res.statusCode = status;
-  res.setHeader("x-request-id", ctx.requestId);
-  res.setHeader("x-aitk-model", ctx.model);
-  if (limitHeaders) for (const k in limitHeaders) res.setHeader(k, limitHeaders[k]!);
   const ct = up.headers["content-type"];
   const isSse = stream && status === 200 && typeof ct === "string" && ct.startsWith("text/event-stream");
 
@@ -502,7 +512,8 @@ async function relay(
       if (ctx.closed) {
         ctx.status = 499;
         ctx.outcome = "client_abort";
-        (await account(deps, ctx))();
+        await account(deps, ctx);
+        report(deps, ctx);
         return;
       }
       ctx.metrics?.errors("upstream_body");
@@ -515,16 +526,26 @@ async function relay(
       );
       return;
     }
-    if (status < 300) ctx.usage = extractUsage(buf.toString("utf8"));
+    // Valid UTF-8 (every JSON answer) goes out as a string: node joins it with the head in one write.
+    const text = isUtf8(buf) ? buf.toString("utf8") : null;
+    if (status < 300) ctx.usage = extractUsage(text ?? buf.toString("utf8"));
     else ctx.metrics?.errors(`upstream_${status}`);
-    const done = await account(deps, ctx);
-    res.setHeader("content-type", typeof ct === "string" ? ct : "application/json");
-    res.setHeader("content-length", buf.length);
-    res.end(buf);
-    done();
+    const w = account(deps, ctx);
+    if (w) await w;
+    // One writeHead with a flat list: no per-header setHeader bookkeeping.
+    const head: (string | number)[] = ["x-request-id", ctx.requestId, "x-aitk-model", ctx.model];
+    if (limitHeaders) for (const k in limitHeaders) head.push(k, limitHeaders[k]!);
+    head.push("content-type", typeof ct === "string" ? ct : "application/json", "content-length", buf.length);
+    res.writeHead(status, head);
+    res.end(text ?? buf);
+    report(deps, ctx);
     return;
   }
 
+  res.statusCode = status;
+  res.setHeader("x-request-id", ctx.requestId);
+  res.setHeader("x-aitk-model", ctx.model);
+  if (limitHeaders) for (const k in limitHeaders) res.setHeader(k, limitHeaders[k]!);
   res.setHeader("content-type", "text/event-stream; charset=utf-8");
   res.setHeader("cache-control", "no-cache");
   res.setHeader("x-accel-buffering", "no");
@@ -560,7 +581,7 @@ async function relay(
     ctx.outcome = "client_abort";
     up.body.destroy();
   }
-  const done = await account(deps, ctx);
+  await account(deps, ctx);
   if (!ctx.closed) res.end();
-  done();
+  report(deps, ctx);
 }

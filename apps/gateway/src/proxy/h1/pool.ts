@@ -151,14 +151,17 @@ class Conn {
     ex.deadline = Date.now() + this.pool.opts.headersTimeoutMs;
     this.parser.reset(ex.req.method === "HEAD");
     const { req } = ex;
-    const body = typeof req.body === "string" ? Buffer.from(req.body) : req.body;
+    const body = req.body;
+    const bodyLen = typeof body === "string" ? Buffer.byteLength(body) : body.length;
     let head = `${req.method} ${req.path} HTTP/1.1\r\nhost: ${this.pool.host}\r\nconnection: keep-alive\r\n`;
     for (const k in req.headers) head += `${k}: ${req.headers[k]}\r\n`;
-    head += `content-length: ${body.length}\r\n\r\n`;
-    this.socket.cork();
-    this.socket.write(head, "latin1");
-    if (body.length > 0) this.socket.write(body);
-    this.socket.uncork();
+    head += `content-length: ${bodyLen}\r\n\r\n`;
+    // Head and body in one buffer (from node's pool when small) and one write: no corked writev.
+    const out = Buffer.allocUnsafe(head.length + bodyLen);
+    out.write(head, 0, "latin1");
+    if (typeof body === "string") out.write(body, head.length, "utf8");
+    else body.copy(out, head.length);
+    this.socket.write(out);
   }
 
   /** The connection broke (or was stopped): the exchange on it fails, or is retried if unanswered. */
