@@ -41,7 +41,7 @@ npx tsx scripts/seed-demo.ts || die "seeding failed"
 
 say "starting the embedded engine, gateway, worker and web"
 start_bg engine node apps/gateway/dist/engine.js
-start_bg gateway node --max-semi-space-size=32 apps/gateway/dist/main.js
+start_bg gateway node --max-semi-space-size=32 --min-semi-space-size=32 apps/gateway/dist/main.js
 start_bg worker node apps/worker/dist/main.js
 start_bg web node node_modules/next/dist/bin/next start apps/web -p "$WEB_PORT" -H 127.0.0.1
 
