@@ -74,11 +74,8 @@ export class HistogramCell {
   }
 }
 
-export class HotCounter extends Family<CounterCell> {
-  readonly type = "counter";
-  protected make(): CounterCell {
-    return new CounterCell();
-  }
+/** Families whose cells hold one number each (counters and gauges). */
+abstract class ScalarFamily<C extends CounterCell> extends Family<C> {
   get(): TMetricJson {
     const values: TValue[] = [];
     for (const { labels, cell } of this.cells.values()) values.push({ labels, value: cell.value });
@@ -86,15 +83,17 @@ export class HotCounter extends Family<CounterCell> {
   }
 }
 
-export class HotGauge extends Family<GaugeCell> {
+export class HotCounter extends ScalarFamily<CounterCell> {
+  readonly type = "counter";
+  protected make(): CounterCell {
+    return new CounterCell();
+  }
+}
+
+export class HotGauge extends ScalarFamily<GaugeCell> {
   readonly type = "gauge";
   protected make(): GaugeCell {
     return new GaugeCell();
-  }
-  get(): TMetricJson {
-    const values: TValue[] = [];
-    for (const { labels, cell } of this.cells.values()) values.push({ labels, value: cell.value });
-    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
   }
 }
 
