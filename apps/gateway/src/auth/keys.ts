@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { keyLimits, orgLimits, type TLimits, type TPlan } from "@aitk/core/gateway/rateLimit";
 import type { TUpstreamPolicy } from "@aitk/core/gateway/ssrf";
 import type { TPrisma } from "@aitk/db";
@@ -27,8 +27,12 @@ export type TKeyInfo = {
 type TEntry = { key: TKeyInfo | null; loadedAt: number };
 
 /** SHA-256 hex, the same digest @aitk/core/crypto/apiKeys stores in ApiKey.hash. */
+/**
+ * SHA-256 hex of a presented key, once per request. The one-shot `crypto.hash` creates no Hash object:
+ * each of those is a native object with a weak handle that every scavenge had to process.
+ */
 export function hashKey(key: string): string {
-  return createHash("sha256").update(key).digest("hex");
+  return hash("sha256", key, "hex");
 }
 
 /**
