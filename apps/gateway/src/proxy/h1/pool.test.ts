@@ -71,6 +71,41 @@ describe("H1Pool against node:http", () => {
     expect(conns).toBe(1);
   });
 
+  it("bodies of every size arrive byte-exact while connections interleave on the shared read buffer", async () => {
+    // Distinct bytes per response and size, so a read that leaked into another connection's body shows.
+    const body = (n: number, seed: number) => {
+      const b = Buffer.allocUnsafe(n);
+      for (let i = 0; i < n; i++) b[i] = (i * 31 + seed) & 0xff;
+      return b;
+    };
+    const sizes = [0, 1, 4095, 4096, 65_535, 65_536, 65_537, 1_000_003];
+    const srv = createHttpServer((req, res) => {
+      const n = Number(req.url!.split("/").pop());
+      req.resume();
+      req.on("end", () => {
+        const b = body(n, n % 251);
+        // Chunked for half of them: framing through the shared buffer too.
+        if (n % 2) res.writeHead(200, { "content-type": "application/octet-stream" });
+        else res.writeHead(200, { "content-length": String(b.length) });
+        res.end(b);
+      });
+    });
+    const p = pool(await listen(srv));
+    const got = await Promise.all(
+      [...sizes, ...sizes].map(async (n) => {
+        const r = await p.request({ path: `/b/${n}`, method: "POST", headers: {}, body: "" });
+        const chunks: Buffer[] = [];
+        for await (const c of r.body) chunks.push(c as Buffer);
+        return Buffer.concat(chunks);
+      }),
+    );
+    got.forEach((b, i) => {
+      const n = [...sizes, ...sizes][i]!;
+      expect(b.length).toBe(n);
+      expect(b.equals(body(n, n % 251))).toBe(true);
+    });
+  });
+
   it("streams chunked SSE as it arrives", async () => {
     const srv = createHttpServer((req, res) => {
       req.resume();
