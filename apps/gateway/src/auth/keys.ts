@@ -1,4 +1,4 @@
-import { hash } from "node:crypto";
+import { hashApiKey } from "@aitk/core/crypto/apiKeys";
 import { keyLimits, orgLimits, type TLimits, type TPlan } from "@aitk/core/gateway/rateLimit";
 import type { TUpstreamPolicy } from "@aitk/core/gateway/ssrf";
 import type { TPrisma } from "@aitk/db";
@@ -26,14 +26,8 @@ export type TKeyInfo = {
 
 type TEntry = { key: TKeyInfo | null; loadedAt: number };
 
-/** SHA-256 hex, the same digest @aitk/core/crypto/apiKeys stores in ApiKey.hash. */
-/**
- * SHA-256 hex of a presented key, once per request. The one-shot `crypto.hash` creates no Hash object:
- * each of those is a native object with a weak handle that every scavenge had to process.
- */
-export function hashKey(key: string): string {
-  return hash("sha256", key, "hex");
-}
+/** SHA-256 hex of a presented key: the digest stored in ApiKey.hash. */
+export const hashKey = hashApiKey;
 
 /**
  * Keys by hash, cached in memory. Entries live `ttlMs`; revocation and org changes arrive over Redis

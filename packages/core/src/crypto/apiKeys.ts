@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { hash, randomBytes, timingSafeEqual } from "node:crypto";
 
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 export const API_KEY_PREFIX = "aitk_";
@@ -32,9 +32,13 @@ export function generateApiKey(): TGeneratedApiKey {
   return { key, prefix: key.slice(0, SHOWN_PREFIX_LENGTH), hash: hashApiKey(key) };
 }
 
-/** Keys are high-entropy random strings, so one fast hash is the right lookup (no KDF needed). */
+/**
+ * Keys are high-entropy random strings, so one fast hash is the right lookup (no KDF needed). The
+ * gateway runs this on every request: one-shot `crypto.hash` creates no Hash object (a native object
+ * with a weak handle that every young-generation GC had to process).
+ */
 export function hashApiKey(key: string): string {
-  return createHash("sha256").update(key, "utf8").digest("hex");
+  return hash("sha256", key, "hex");
 }
 
 /** Shape check before any lookup, so junk never reaches the database. */
