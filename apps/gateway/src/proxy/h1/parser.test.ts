@@ -117,5 +117,14 @@ describe("H1ResponseParser", () => {
     );
     expect(bad("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")).toThrow(/chunk size/);
     expect(bad(`HTTP/1.1 200 OK\r\nX: ${"a".repeat(70_000)}`)).toThrow(/too large/);
+    expect(bad("HTTP/1.1 200 OK\r\nX: a\rb\r\n\r\n")).toThrow(/line ending/);
+    expect(bad("HTTP/1.1 200 OK\r\n: empty name\r\n\r\n")).toThrow(/header line/);
+  });
+
+  it("a repeated identical Content-Length is one length; an empty header value is kept", () => {
+    const a = parser();
+    a.p.feed(Buffer.from("HTTP/1.1 200 OK\r\nContent-Length: 3, 3\r\nX-Empty:\r\nX-Sp:  v w  \r\n\r\nabc"));
+    expect(a.out).toMatchObject({ body: "abc", complete: true, status: 200 });
+    expect(a.out.headers).toMatchObject({ "content-length": "3, 3", "x-empty": "", "x-sp": "v w" });
   });
 });
