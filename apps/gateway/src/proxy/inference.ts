@@ -97,6 +97,31 @@ function account(deps: TGatewayDeps, ctx: TCtx): Promise<void> | void {
   });
 }
 
+/** Responses already written whose metrics and access line are still to come (see deferReport). */
+let reportQueue: { deps: TGatewayDeps; ctx: TCtx }[] = [];
+
+function drainReports(): void {
+  const q = reportQueue;
+  reportQueue = [];
+  for (const { deps, ctx } of q) {
+    try {
+      report(deps, ctx);
+    } catch (err) {
+      deps.log.error({ err: String(err), reqId: ctx.requestId }, "request report failed");
+    }
+  }
+}
+
+/**
+ * report() after the other responses released in the same microtask run are written. One Redis reply
+ * to a batched ledger write releases a convoy of responses; each one's write no longer waits for the
+ * metrics and log lines of those before it. A microtask, not setImmediate: the lines still reach the
+ * LogSink in this turn, before any later request is read.
+ */
+function deferReport(deps: TGatewayDeps, ctx: TCtx): void {
+  if (reportQueue.push({ deps, ctx }) === 1) queueMicrotask(drainReports);
+}
+
 /** Metrics and the access line of a request that account() finished. */
 function report(deps: TGatewayDeps, ctx: TCtx): void {
   const { dur, prompt, completion } = ctx;
@@ -538,7 +563,7 @@ async function relay(
     head.push("content-type", typeof ct === "string" ? ct : "application/json", "content-length", buf.length);
     res.writeHead(status, head);
     res.end(text ?? buf);
-    report(deps, ctx);
+    deferReport(deps, ctx);
     return;
   }
 
