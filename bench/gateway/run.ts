@@ -257,6 +257,8 @@ type TResult = {
   requests: number;
   /** CPU time (user + system) the gateway process spent per request: robust against a busy machine. */
   cpuUsPerReq?: number;
+  /** wrk's whole latency histogram, µs → count: rounds are pooled into one distribution for the summary. */
+  hist?: Map<number, number>;
 };
 
 function wrkScript(t: TTarget, model: string): string {
@@ -279,6 +281,12 @@ done = function(summary, latency, requests)
   io.write(string.format('\\nRESULT {"requests":%d,"duration":%d,"errors":%d,"non2xx":%d,"p50":%d,"p90":%d,"p99":%d}\\n',
     summary.requests, summary.duration, e.connect + e.read + e.write + e.timeout, e.status,
     latency:percentile(50), latency:percentile(90), latency:percentile(99)))
+  local parts = {}
+  for i = 1, #latency do
+    local v, c = latency(i)
+    parts[#parts + 1] = string.format('%d:%d', v, c)
+  end
+  io.write('HIST ' .. table.concat(parts, ',') .. '\\n')
 end
 `,
   );
@@ -331,7 +339,36 @@ function wrk(t: TTarget, model: string, conns: number, seconds: number): TResult
     errors: r.errors,
     non2xx: r.non2xx,
     requests: r.requests,
+    hist: parseHist(out.split("\n").find((l) => l.startsWith("HIST "))),
   };
+}
+
+function parseHist(line: string | undefined): Map<number, number> | undefined {
+  if (!line) return undefined;
+  const h = new Map<number, number>();
+  for (const pair of line.slice(5).trim().split(",")) {
+    const [v, c] = pair.split(":").map(Number);
+    if (Number.isFinite(v) && Number.isFinite(c)) h.set(v!, (h.get(v!) ?? 0) + c!);
+  }
+  return h;
+}
+
+/** Percentile (ms) of several rounds' histograms taken as one distribution; NaN if a round lacks one. */
+function pooledPercentile(rs: TResult[], p: number): number {
+  const all = new Map<number, number>();
+  for (const r of rs) {
+    if (!r.hist) return Number.NaN;
+    for (const [v, c] of r.hist) all.set(v, (all.get(v) ?? 0) + c);
+  }
+  const values = [...all.keys()].sort((a, b) => a - b);
+  const total = values.reduce((n, v) => n + all.get(v)!, 0);
+  const rank = Math.ceil((p / 100) * total);
+  let seen = 0;
+  for (const v of values) {
+    seen += all.get(v)!;
+    if (seen >= rank) return v / 1000;
+  }
+  return Number.NaN;
 }
 
 async function measure(t: TTarget, model: string, conns: number): Promise<TResult> {
@@ -638,6 +675,12 @@ async function main(): Promise<void> {
         `  c=${String(c).padEnd(3)} ${g.padEnd(8)} added p50 ${median(p50).toFixed(2)} ms${spread(p50)}, added p99 ${median(p99).toFixed(2)} ms${spread(p99)}, throughput ${median(thr).toFixed(3)} × direct` +
           (cpu.length ? `, CPU ${median(cpu).toFixed(0)} µs/req` : ""),
       );
+      if (rs.length > 1) {
+        const pooled = (p: number) => (pooledPercentile(rs, p) - pooledPercentile(d, p)).toFixed(2);
+        console.log(
+          `           pooled over the ${rs.length} rounds (${rs.reduce((n, r) => n + r.requests, 0)} requests): added p50 ${pooled(50)} ms, p90 ${pooled(90)} ms, p99 ${pooled(99)} ms, p99.9 ${pooled(99.9)} ms`,
+        );
+      }
     }
   }
   const sat = results["instant c=32"];
@@ -660,7 +703,11 @@ async function main(): Promise<void> {
   }
   writeFileSync(
     join(tmpdir(), "aitk-gateway-bench.json"),
-    JSON.stringify({ at: new Date().toISOString(), pinned: PIN, results, rounds }, null, 2),
+    JSON.stringify(
+      { at: new Date().toISOString(), pinned: PIN, results, rounds },
+      (k, v) => (k === "hist" ? undefined : v),
+      2,
+    ),
   );
 
   // Where the gateway's time goes (its own histograms, whole run): mean per request.
