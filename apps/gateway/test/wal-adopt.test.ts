@@ -61,4 +61,24 @@ describe("ledger WAL adoption", () => {
     ]);
     await wal.stop();
   });
+
+  it("ships its own appends byte for byte, 100 events per stream entry, none twice", async () => {
+    await redis.del(stream);
+    const own = join(dir, "own");
+    const wal = new LedgerWal(redis.duplicate(), stream, own, pino({ level: "silent" }));
+    wal.open();
+    const events = Array.from({ length: 250 }, (_, i) =>
+      JSON.stringify({ requestId: `r${i}`, model: "模型-é", note: "a\\nb" }),
+    );
+    for (const e of events.slice(0, 120)) wal.append(e);
+    await wal.ship();
+    for (const e of events.slice(120)) wal.append(e);
+    await wal.ship();
+    await wal.ship(); // nothing new: no entry
+    const entries = await redis.xrange(stream, "-", "+");
+    const batches = entries.map(([, f]) => f[f.indexOf(LEDGER_BATCH_FIELD) + 1]!.split("\n"));
+    expect(batches.map((b) => b.length)).toEqual([100, 20, 100, 30]);
+    expect(batches.flat()).toEqual(events);
+    await wal.stop();
+  });
 });

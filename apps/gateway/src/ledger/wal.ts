@@ -260,7 +260,9 @@ export class LedgerWal {
 
 /**
  * XADDs every complete line in [from, to) of the file, up to 100 per stream entry, in one pipeline;
- * returns the bytes consumed.
+ * returns the bytes consumed. Entries are slices of the bytes read (the lines and their newlines as
+ * written), not decoded, split and re-joined strings: at 13,000 events/s that string work ran in the
+ * event loop every 50 ms and showed up in the p99.
  */
 async function shipRange(
   redis: TRedis,
@@ -272,16 +274,29 @@ async function shipRange(
   const len = Math.min(to - from, 4 * 1024 * 1024);
   const buf = Buffer.allocUnsafe(len);
   const got = readSync(fd, buf, 0, len, from);
-  const text = buf.subarray(0, got).toString("utf8");
-  const last = text.lastIndexOf("\n");
+  const last = got > 0 ? buf.lastIndexOf(10, got - 1) : -1;
   if (last < 0) return 0;
-  const lines = text.slice(0, last).split("\n").filter(Boolean);
-  if (lines.length > 0) {
-    const pipe = redis.pipeline();
-    for (let i = 0; i < lines.length; i += EVENTS_PER_ENTRY)
-      pipe.xadd(stream, "*", LEDGER_BATCH_FIELD, lines.slice(i, i + EVENTS_PER_ENTRY).join("\n"));
+  const pipe = redis.pipeline();
+  let entries = 0;
+  let entryStart = 0;
+  let lines = 0;
+  let i = 0;
+  while (i <= last) {
+    const nl = buf.indexOf(10, i);
+    if (nl > i) lines++;
+    i = nl + 1;
+    if (lines === EVENTS_PER_ENTRY || i > last) {
+      if (lines > 0) {
+        pipe.xadd(stream, "*", LEDGER_BATCH_FIELD, buf.subarray(entryStart, i - 1));
+        entries++;
+      }
+      entryStart = i;
+      lines = 0;
+    }
+  }
+  if (entries > 0) {
     const res = await pipe.exec();
     if (!res || res.some(([e]) => e)) throw new Error("XADD failed");
   }
-  return Buffer.byteLength(text.slice(0, last + 1));
+  return last + 1;
 }
