@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { generateApiKey } from "@aitk/core/crypto/apiKeys";
 import { createRedis } from "@aitk/db";
 import { createTestDatabase } from "@aitk/db/testing";
+import { nginxBinary, nginxConfig } from "./nginx";
 
 const args = new Map(
   process.argv.slice(2).map((a) => {
@@ -541,6 +542,27 @@ async function main(): Promise<void> {
     }
   }
 
+  // "nginx": the floor of a C proxy (only when Debian's nginx is installed), one process for both upstreams.
+  const nginx = new Map<number, { port: number; pid: number }>();
+  const nginxBin = want("nginx") ? nginxBinary() : null;
+  if (want("nginx") && !nginxBin)
+    console.log("nginx reference skipped: no nginx binary (apt-get install nginx-light)");
+  if (nginxBin) {
+    const routes = [];
+    for (const upstream of [ports.delayed, ports.instant]) {
+      let listen = await freePort();
+      while (routes.some((r) => r.listen === listen)) listen = await freePort();
+      routes.push({ listen, upstream });
+    }
+    const conf = nginxConfig(join(tmpdir(), `aitk-bench-nginx-${process.pid}`), routes);
+    const p = start(nginxBin, ["-c", conf, "-e", "stderr"], {}, join(tmpdir(), "aitk-bench-nginx.log"));
+    for (const r of routes) {
+      await waitHttp(`http://127.0.0.1:${r.listen}/`);
+      nginx.set(r.upstream, { port: r.listen, pid: p.pid! });
+    }
+    pin(p.pid, 1);
+  }
+
   let pkPort = 0;
   let pkPid = 0;
   if (portkeyEntry) {
@@ -566,6 +588,16 @@ async function main(): Promise<void> {
               url: `http://127.0.0.1:${bare.get(upstreamPort)!.port}/v1/chat/completions`,
               headers: {},
               pid: bare.get(upstreamPort)!.pid,
+            },
+          ]
+        : []),
+      ...(nginx.has(upstreamPort)
+        ? [
+            {
+              name: "nginx",
+              url: `http://127.0.0.1:${nginx.get(upstreamPort)!.port}/v1/chat/completions`,
+              headers: {},
+              pid: nginx.get(upstreamPort)!.pid,
             },
           ]
         : []),
@@ -664,7 +696,7 @@ async function main(): Promise<void> {
   for (const c of SCENARIOS.includes("20ms") ? CONNS : []) {
     const row = rounds[`20ms c=${c}`]!;
     const d = row.direct!;
-    for (const g of ["bare", "aitk", "aitk-wal", "aitk-v", "portkey"]) {
+    for (const g of ["nginx", "bare", "aitk", "aitk-wal", "aitk-v", "portkey"]) {
       const rs = row[g];
       if (!rs) continue;
       const p50 = rs.map((r, i) => r.p50 - d[i]!.p50);
@@ -686,7 +718,7 @@ async function main(): Promise<void> {
   const sat = results["instant c=32"];
   if (sat) {
     const pk = sat.portkey;
-    for (const g of ["direct", "bare", "aitk", "aitk-wal", "aitk-v", "portkey"]) {
+    for (const g of ["direct", "nginx", "bare", "aitk", "aitk-wal", "aitk-v", "portkey"]) {
       const r = sat[g];
       if (!r) continue;
       console.log(
@@ -742,6 +774,7 @@ async function main(): Promise<void> {
   for (const p of children) p.kill("SIGTERM");
   await new Promise((r) => setTimeout(r, 500));
   rmSync(walDir, { recursive: true, force: true });
+  rmSync(join(tmpdir(), `aitk-bench-nginx-${process.pid}`), { recursive: true, force: true });
   await db.drop();
 }
 
