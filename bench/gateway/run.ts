@@ -238,14 +238,20 @@ function internalsLine(a: TInternals, b: TInternals): string {
 }
 
 /** utime + stime of a process in microseconds, from /proc (Linux). */
+/** CPU time of a process in µs: user + system, and the system (kernel) part alone. */
 function cpuUs(pid: number): number {
+  return cpuSplitUs(pid)[0];
+}
+
+function cpuSplitUs(pid: number): [total: number, sys: number] {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const ticks = Number(f[11]) + Number(f[12]);
-    return (ticks / 100) * 1e6; // USER_HZ = 100 on Linux
+    const user = Number(f[11]);
+    const sys = Number(f[12]);
+    return [((user + sys) / 100) * 1e6, (sys / 100) * 1e6]; // USER_HZ = 100 on Linux
   } catch {
-    return Number.NaN;
+    return [Number.NaN, Number.NaN];
   }
 }
 type TResult = {
@@ -374,15 +380,22 @@ function pooledPercentile(rs: TResult[], p: number): number {
 
 async function measure(t: TTarget, model: string, conns: number): Promise<TResult> {
   if (WARMUP > 0) wrk(t, model, conns, WARMUP);
-  const cpu0 = t.pid ? cpuUs(t.pid) : Number.NaN;
+  const cpu0 = t.pid ? cpuSplitUs(t.pid) : null;
   const in0 = t.port ? await internals(t.port) : null;
   const r = wrk(t, model, conns, DURATION);
   const in1 = t.port ? await internals(t.port) : null;
   // Tick-sampled accounting (10 ms): only meaningful over many requests.
-  if (t.pid && r.requests >= 2000) r.cpuUsPerReq = (cpuUs(t.pid) - cpu0) / r.requests;
+  let sysShare = Number.NaN;
+  if (t.pid && cpu0 && r.requests >= 2000) {
+    const [total, sys] = cpuSplitUs(t.pid);
+    r.cpuUsPerReq = (total - cpu0[0]) / r.requests;
+    sysShare = (sys - cpu0[1]) / (total - cpu0[0]);
+  }
   console.log(
     `  ${t.name.padEnd(8)} c=${String(conns).padEnd(3)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms` +
-      (r.cpuUsPerReq ? `  gateway CPU ${r.cpuUsPerReq.toFixed(0)} µs/req` : "") +
+      (r.cpuUsPerReq
+        ? `  gateway CPU ${r.cpuUsPerReq.toFixed(0)} µs/req (${(sysShare * 100).toFixed(0)} % kernel)`
+        : "") +
       (r.errors || r.non2xx ? `  errors ${r.errors} non-2xx ${r.non2xx}` : "") +
       (in0 && in1 ? `\n${" ".repeat(16)}${internalsLine(in0, in1)}` : ""),
   );
