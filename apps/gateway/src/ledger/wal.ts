@@ -145,11 +145,23 @@ export class LedgerWal {
     for (const k of keys) this.adjust.set(k, (this.adjust.get(k) ?? 0) + delta);
   }
 
-  /** Synchronous append of one event line; throws if the disk refuses (the caller falls back). */
+  /**
+   * Synchronous append of one event line; throws if the disk refuses (the caller falls back). Written
+   * as a string: no Buffer (and no slab of node's pool, an ArrayBuffer outside the heap) per event.
+   */
   append(json: string): void {
-    const line = Buffer.from(json + "\n");
-    writeSync(this.fd, line);
-    this.written += line.length;
+    const line = `${json}\n`;
+    const n = writeSync(this.fd, line);
+    this.written += n;
+    const bytes = Buffer.byteLength(line);
+    if (n !== bytes) {
+      // A full disk: end the torn line so the next event starts a line of its own (the drain drops
+      // the torn one), and let the caller write this event to Redis instead.
+      try {
+        this.written += writeSync(this.fd, "\n");
+      } catch {}
+      throw new Error(`short WAL write (${n} of ${bytes} bytes)`);
+    }
   }
 
   async stop(): Promise<void> {
@@ -259,10 +271,17 @@ export class LedgerWal {
 }
 
 /**
+ * One read buffer for every shipRange call, grown when needed. A fresh Buffer per batch was a fresh
+ * ArrayBuffer outside the V8 heap every 50 ms (megabytes a second at saturation): V8 answers such
+ * external-memory growth with extra mark-compacts (5–10 ms pauses every ~1.3 s, seen with --trace-gc).
+ * Safe to share: each call decodes what it ships before its first await.
+ */
+let readBuf = Buffer.allocUnsafeSlow(256 * 1024);
+
+/**
  * XADDs every complete line in [from, to) of the file, up to 100 per stream entry, in one pipeline;
- * returns the bytes consumed. Entries are slices of the bytes read (the lines and their newlines as
- * written), not decoded, split and re-joined strings: at 13,000 events/s that string work ran in the
- * event loop every 50 ms and showed up in the p99.
+ * returns the bytes consumed. Entries are cut at newlines in the bytes read and decoded once each
+ * (V8 heap strings, which a scavenge frees cheaply), never split into lines and re-joined.
  */
 async function shipRange(
   redis: TRedis,
@@ -272,7 +291,8 @@ async function shipRange(
   to: number,
 ): Promise<number> {
   const len = Math.min(to - from, 4 * 1024 * 1024);
-  const buf = Buffer.allocUnsafe(len);
+  if (readBuf.length < len) readBuf = Buffer.allocUnsafeSlow(Math.max(len, readBuf.length * 2));
+  const buf = readBuf;
   const got = readSync(fd, buf, 0, len, from);
   const last = got > 0 ? buf.lastIndexOf(10, got - 1) : -1;
   if (last < 0) return 0;
@@ -287,7 +307,7 @@ async function shipRange(
     i = nl + 1;
     if (lines === EVENTS_PER_ENTRY || i > last) {
       if (lines > 0) {
-        pipe.xadd(stream, "*", LEDGER_BATCH_FIELD, buf.subarray(entryStart, i - 1));
+        pipe.xadd(stream, "*", LEDGER_BATCH_FIELD, buf.toString("utf8", entryStart, i - 1));
         entries++;
       }
       entryStart = i;

@@ -52,18 +52,25 @@ export class LogSink {
   /** Writes everything pending now; what the descriptor refuses (EAGAIN) is retried shortly. */
   flushSync(): void {
     if (this.parts.length === 0 && !this.head) return;
-    const tail = this.parts.length > 0 ? Buffer.from(this.parts.join("")) : null;
-    let buf = this.head && tail ? Buffer.concat([this.head, tail]) : (this.head ?? tail)!;
+    const text = this.parts.length > 0 ? this.parts.join("") : "";
+    let buf = this.head;
     this.head = null;
     this.parts = [];
     this.bytes = 0;
     try {
+      if (!buf) {
+        // The usual case: the string goes out as it is. A Buffer of it (over 4 KiB: an ArrayBuffer of
+        // its own, outside the V8 heap) per turn added to the external memory that brings mark-compacts.
+        const n = writeSync(this.fd, text);
+        if (n === Buffer.byteLength(text)) return;
+        buf = Buffer.from(text).subarray(n);
+      } else if (text) buf = Buffer.concat([buf, Buffer.from(text)]);
       while (buf.length > 0) buf = buf.subarray(writeSync(this.fd, buf));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EAGAIN") throw err;
       // Kept as bytes: a partial write may have cut a UTF-8 sequence.
-      this.head = buf;
-      this.bytes = buf.length;
+      this.head = buf ?? Buffer.from(text);
+      this.bytes = this.head.length;
       this.retry ??= setTimeout(() => {
         this.retry = undefined;
         this.flushSync();
