@@ -591,62 +591,27 @@ async function main(): Promise<void> {
   }
 
   const auth = { Authorization: `Bearer ${k.key}` };
+  const chat = (port: number) => `http://127.0.0.1:${port}/v1/chat/completions`;
+  /** A reference proxy (no auth) in front of this upstream, if it was started. */
+  const reference = (
+    name: string,
+    procs: Map<number, { port: number; pid: number }>,
+    upstreamPort: number,
+  ) => {
+    const p = procs.get(upstreamPort);
+    return p ? [{ name, url: chat(p.port), headers: {}, pid: p.pid }] : [];
+  };
+  /** One of our gateways (it routes both upstreams by model name), if it was started. */
+  const ours = (name: string, g: { port: number; pid: number } | null | undefined) =>
+    g ? [{ name, url: chat(g.port), headers: auth, pid: g.pid, port: g.port }] : [];
   const targets = (upstreamPort: number): TTarget[] => {
     const list: TTarget[] = [
-      { name: "direct", url: `http://127.0.0.1:${upstreamPort}/v1/chat/completions`, headers: {} },
-      ...(bare.has(upstreamPort)
-        ? [
-            {
-              name: "bare",
-              url: `http://127.0.0.1:${bare.get(upstreamPort)!.port}/v1/chat/completions`,
-              headers: {},
-              pid: bare.get(upstreamPort)!.pid,
-            },
-          ]
-        : []),
-      ...(nginx.has(upstreamPort)
-        ? [
-            {
-              name: "nginx",
-              url: `http://127.0.0.1:${nginx.get(upstreamPort)!.port}/v1/chat/completions`,
-              headers: {},
-              pid: nginx.get(upstreamPort)!.pid,
-            },
-          ]
-        : []),
-      ...(aitk
-        ? [
-            {
-              name: "aitk",
-              url: `http://127.0.0.1:${aitk.port}/v1/chat/completions`,
-              headers: auth,
-              pid: aitk.pid,
-              port: aitk.port,
-            },
-          ]
-        : []),
-      ...(aitkWal
-        ? [
-            {
-              name: "aitk-wal",
-              url: `http://127.0.0.1:${aitkWal.port}/v1/chat/completions`,
-              headers: auth,
-              pid: aitkWal.pid,
-              port: aitkWal.port,
-            },
-          ]
-        : []),
-      ...(aitkV
-        ? [
-            {
-              name: "aitk-v",
-              url: `http://127.0.0.1:${aitkV.port}/v1/chat/completions`,
-              headers: auth,
-              pid: aitkV.pid,
-              port: aitkV.port,
-            },
-          ]
-        : []),
+      { name: "direct", url: chat(upstreamPort), headers: {} },
+      ...reference("bare", bare, upstreamPort),
+      ...reference("nginx", nginx, upstreamPort),
+      ...ours("aitk", aitk),
+      ...ours("aitk-wal", aitkWal),
+      ...ours("aitk-v", aitkV),
     ];
     if (pkPort) {
       list.push({
